@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # nbgrader calls the `alembic` executable: the venv's bin/ must come first on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test bench
+.PHONY: lab test bench students
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,3 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -m bench -p no:randomly -s tests/benchmarks
+
+# Regenerate the student copies in module1..5 from the masters in course/source (nbgrader).
+students: $(STAMP)
+	$(BIN)/python -m kokosim.coursebuild
