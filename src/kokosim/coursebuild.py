@@ -1,0 +1,294 @@
+"""Generate the student copies of the course from the master notebooks, and check for drift.
+
+Master notebooks (with solutions and hidden tests) live in ``course/source/moduleN/``; the student
+copies in ``moduleN/`` are generated from them by nbgrader's ``generate_assignment`` with the
+course configuration ``course/nbgrader_config.py``. This module runs nbgrader into a temporary
+folder with a temporary gradebook (so no run leaves a database or half-written folder in the
+checkout) and then copies the generated files into ``moduleN/``; other files there (``README.md``)
+are left alone.
+
+Command line (``make students`` runs the first form)::
+
+    python -m kokosim.coursebuild            # regenerate every moduleN/ from its masters
+    python -m kokosim.coursebuild --check    # exit 1 and name the files on drift or master outputs
+    python -m kokosim.coursebuild --strip    # remove outputs and execution counts from the masters
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+__all__ = [
+    "REPO_ROOT",
+    "SOURCE_DIR",
+    "NBGRADER_CONFIG",
+    "master_modules",
+    "master_notebooks",
+    "generate",
+    "build",
+    "drift",
+    "notebook_outputs",
+    "strip_outputs",
+    "check",
+    "main",
+]
+
+#: Root of the course: the repository root (``moduleN/`` are released here).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Master notebooks, one folder per module, relative to the course root.
+SOURCE_DIR = Path("course") / "source"
+#: nbgrader configuration, relative to the course root.
+NBGRADER_CONFIG = Path("course") / "nbgrader_config.py"
+
+_MODULE_NAME = re.compile(r"module\d+")
+
+
+def master_modules(root: Path = REPO_ROOT) -> list[str]:
+    """Module ids (``module1``, ...) that have a folder of master notebooks.
+
+    Examples
+    --------
+    >>> "module1" in master_modules()
+    True
+    """
+    source = root / SOURCE_DIR
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source}: folder of master notebooks not found")
+    return sorted((entry.name for entry in source.iterdir()
+                   if entry.is_dir() and _MODULE_NAME.fullmatch(entry.name)),
+                  key=lambda name: int(name[len("module"):]))
+
+
+def master_notebooks(root: Path = REPO_ROOT) -> list[Path]:
+    """All master notebooks, sorted by module and file name.
+
+    Examples
+    --------
+    >>> all(path.suffix == ".ipynb" for path in master_notebooks())
+    True
+    """
+    return [path for module in master_modules(root)
+            for path in sorted((root / SOURCE_DIR / module).glob("*.ipynb"))]
+
+
+def _nbgrader_config(root: Path, release_dir: Path, db_url: str):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config_file = root / NBGRADER_CONFIG
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{config_file}: nbgrader configuration not found")
+    config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.release_directory = str(release_dir)
+    config.CourseDirectory.db_url = db_url
+    return config
+
+
+def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) -> list[Path]:
+    """Run nbgrader's ``generate_assignment`` for ``modules`` into ``release_dir/<module>``.
+
+    All modules share one temporary SQLite gradebook that is deleted afterwards (creating a
+    gradebook costs a few seconds: nbgrader runs ``alembic`` once per new database).
+
+    Parameters
+    ----------
+    modules : sequence of str
+        Module ids, folders of ``course/source``.
+    release_dir : Path
+        Folder that receives one folder per module with the student copies.
+    root : Path
+        Course root (the repository root).
+
+    Returns
+    -------
+    list of Path
+        The generated files, sorted.
+
+    Raises
+    ------
+    ValueError
+        If a module has no folder of master notebooks.
+    RuntimeError
+        If nbgrader fails; the message contains nbgrader's log.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    known = master_modules(root)
+    for module in modules:
+        if module not in known:
+            raise ValueError(f"module={module!r} has no folder in {root / SOURCE_DIR}")
+    # nbgrader calls the `alembic` executable of the environment it runs in.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    with tempfile.TemporaryDirectory(prefix="kokosim-gradebook-") as db_dir:
+        config = _nbgrader_config(root, release_dir, f"sqlite:///{Path(db_dir) / 'gradebook.db'}")
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        for module in modules:
+            result = api.generate_assignment(module, force=True, create=True)
+            if not result["success"]:
+                raise RuntimeError(f"nbgrader generate_assignment {module} failed:\n"
+                                   f"{result.get('log', '')}\n{result.get('error', '')}")
+    return sorted(path for module in modules for path in (release_dir / module).rglob("*")
+                  if path.is_file())
+
+
+def _generated(workdir: Path, root: Path) -> dict[str, dict[Path, bytes]]:
+    """Generated files per module, by path relative to the course root."""
+    modules = master_modules(root)
+    files = generate(modules, workdir, root)
+    by_module: dict[str, dict[Path, bytes]] = {module: {} for module in modules}
+    for path in files:
+        relpath = path.relative_to(workdir)
+        by_module[relpath.parts[0]][relpath] = path.read_bytes()
+    return by_module
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder (mode 0644 - umask)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+        tmp.write(data)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp.name, 0o644 & ~umask)
+    os.replace(tmp.name, path)
+
+
+def _stale(module: str, expected: dict[Path, bytes], root: Path) -> list[Path]:
+    """Student notebooks in ``moduleN/`` that no master produces any more."""
+    return sorted(path.relative_to(root) for path in (root / module).glob("*.ipynb")
+                  if path.relative_to(root) not in expected)
+
+
+def build(root: Path = REPO_ROOT) -> list[Path]:
+    """Regenerate the student copies of every module; return the files changed or removed.
+
+    Files whose content is unchanged are not rewritten; notebooks in ``moduleN/`` without a
+    master are removed.
+    """
+    changed: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
+        for module, expected in _generated(Path(workdir), root).items():
+            for relpath, data in expected.items():
+                target = root / relpath
+                if not target.is_file() or target.read_bytes() != data:
+                    _write_atomic(target, data)
+                    changed.append(relpath)
+            for relpath in _stale(module, expected, root):
+                (root / relpath).unlink()
+                changed.append(relpath)
+    return changed
+
+
+def drift(root: Path = REPO_ROOT) -> list[str]:
+    """Differences between the student copies and what regenerating would produce.
+
+    Returns
+    -------
+    list of str
+        One German message per differing, missing or superfluous file (empty: no drift).
+    """
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
+        for module, expected in _generated(Path(workdir), root).items():
+            for relpath, data in expected.items():
+                target = root / relpath
+                if not target.is_file():
+                    problems.append(f"{relpath}: fehlt (make students erzeugt die Datei)")
+                elif target.read_bytes() != data:
+                    problems.append(f"{relpath}: weicht vom Master ab (make students ausführen, "
+                                    "Kopien nie von Hand bearbeiten)")
+            problems.extend(f"{relpath}: kein Master-Notebook dazu in {SOURCE_DIR / module}"
+                            for relpath in _stale(module, expected, root))
+    return problems
+
+
+def notebook_outputs(path: Path) -> list[int]:
+    """Indices of code cells in ``path`` that carry outputs or an execution count.
+
+    Examples
+    --------
+    >>> notebook_outputs(master_notebooks()[0])
+    []
+    """
+    notebook = nbformat.read(path, as_version=4)
+    return [index for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+
+
+def strip_outputs(path: Path) -> bool:
+    """Remove outputs and execution counts from the notebook at ``path``; True if it changed.
+
+    The notebook is rewritten (atomically) only when something was removed.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    changed = False
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs") or cell.get("execution_count") is not None:
+            cell.outputs, cell.execution_count = [], None
+            changed = True
+        if "execution" in cell.metadata:
+            del cell.metadata["execution"]
+            changed = True
+    if changed:
+        _write_atomic(path, (nbformat.writes(notebook) + "\n").encode("utf-8"))
+    return changed
+
+
+def check(root: Path = REPO_ROOT) -> list[str]:
+    """Everything ``--check`` reports: masters with outputs, then drift of the student copies."""
+    problems = [
+        f"{path.relative_to(root)}: Master enthält Ausgaben in Zelle(n) "
+        f"{', '.join(map(str, cells))} (python -m kokosim.coursebuild --strip)"
+        for path in master_notebooks(root) if (cells := notebook_outputs(path))
+    ]
+    return problems + drift(root)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kokosim.coursebuild",
+        description="Erzeugt die Kopien für Teilnehmende (moduleN/) aus den Master-Notebooks "
+                    "(course/source/moduleN/) mit nbgrader.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="nichts schreiben; Exit-Status 1, wenn eine Kopie vom Master abweicht "
+                           "oder ein Master Ausgaben enthält")
+    mode.add_argument("--strip", action="store_true",
+                      help="Ausgaben und Ausführungszähler aus den Master-Notebooks entfernen")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = check()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if not problems:
+            print("Alle Kopien für Teilnehmende sind aktuell; Master ohne Ausgaben.")
+        return 1 if problems else 0
+    if args.strip:
+        stripped = [path for path in master_notebooks() if strip_outputs(path)]
+        for path in stripped:
+            print(f"Ausgaben entfernt: {path.relative_to(REPO_ROOT)}")
+        return 0
+    changed = build()
+    for relpath in changed:
+        print(f"aktualisiert: {relpath}")
+    if not changed:
+        print("Alle Kopien für Teilnehmende waren schon aktuell.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
