@@ -84,7 +84,7 @@ class Deffuant(ClassicModel):
             raise ValueError(f"network has {network.number_of_nodes()} nodes: expected "
                              f"n_agents={self.n_agents}")
         if network.number_of_edges() == 0:
-            raise ValueError("network has no edges: agents could never meet")
+            raise ValueError("network has no edges: expected at least one edge, or agents never meet")
         agent_of = dict(zip(sorted(network.nodes), self.opinion_agents, strict=True))
         return [(agent_of[u], agent_of[v]) for u, v in network.edges]
 
