@@ -29,8 +29,12 @@ system-tools:
 	  else echo "Note: missing Debian packages:$$missing (install them as root to run every test)"; fi; \
 	fi
 
+# JupyterLab refuses to run as root (containers, Binder-like machines) without --allow-root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_START ?= course/index.ipynb
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. course/index.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=. $(LAB_START)
 
 test: $(STAMP) system-tools
 	$(BIN)/python -m pytest
