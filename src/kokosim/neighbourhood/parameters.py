@@ -153,14 +153,14 @@ _RECORDS = (
     _p("attitude_mean", "Haltung zur anderen Gruppe", "0–1", 0.65, 0.0, 1.0, 0.05,
        "Mittlere Haltung gegenüber der jeweils anderen Gruppe zu Beginn (0 = ablehnend, "
        "1 = offen).", "Stadtteil"),
-    _p("attitude_spread", "Streuung der Haltung", "0–1", 0.2, 0.0, 0.5, 0.05,
+    _p("attitude_spread", "Streuung der Haltung", "0–1", 0.3, 0.0, 0.5, 0.05,
        "Haltungen sind zu Beginn gleichverteilt im Bereich Mittelwert ± Streuung.", "Stadtteil"),
     _p("threat_mean", "Grundgefühl Bedrohung", "0–1", 0.15, 0.0, 1.0, 0.05,
        "Wahrgenommene Bedrohung im Ruhezustand (Epsteins 'hardship'); dahin kehrt sie zurück.",
        "Stadtteil"),
     _p("trust_mean", "Vertrauen in die Stadt", "0–1", 0.6, 0.0, 1.0, 0.05,
        "Vertrauen in die Stadtverwaltung zu Beginn (Epsteins Legitimität L).", "Stadtteil"),
-    _p("confidence_bound", "Offenheit für andere Meinungen", "0–1", 0.3, 0.01, 1.0, 0.01,
+    _p("confidence_bound", "Offenheit für andere Meinungen", "0–1", 0.15, 0.01, 1.0, 0.01,
        "Begegnungen verändern Haltungen nur, wenn sie sich um weniger als diesen Wert "
        "unterscheiden (Deffuant: d).", "Stadtteil"),
     _p("convergence", "Annäherung je Begegnung", "0–0,5", 0.2, 0.0, 0.5, 0.05,
@@ -169,7 +169,7 @@ _RECORDS = (
     _p("contact_effect", "Wirkung positiver Kontakte", "0–1", 0.02, 0.0, 0.2, 0.005,
        "Um diesen Anteil des Abstands zu 1 wird die Haltung nach einer positiven Begegnung mit "
        "der anderen Gruppe offener (Kontakthypothese, Allport).", "Stadtteil", live=True),
-    _p("mobilisation_threshold", "Mobilisierungsschwelle", "Kontakte", 2.0, 0.0, 10.0, 0.5,
+    _p("mobilisation_threshold", "Mobilisierungsschwelle", "Kontakte", 3.0, 0.0, 10.0, 0.5,
        "Mittlere Zahl beteiligter Kontakte, ab der sich jemand einem Konfliktlager anschließt "
        "(Granovetter; Poisson-verteilt).", "Stadtteil"),
     _p("online_degree", "Online-Kontakte", "Kontakte je Person", 4, 0, 40, 2,
@@ -226,14 +226,14 @@ _RECORDS = (
     _p("mediators", "Mediator:innen-Pool", "Personen", 4, 0, 100, 1,
        "Externe Fachleute für Prozessbegleitung, sozio-therapeutische Begleitung und Mediation; "
        "jede:r begleitet einen Fall.", "Konfliktmanagement", live=True),
-    _p("early_warning_coverage", "Früherkennung (Anlaufstellen)", "je Woche", 0.3, 0.0, 1.0,
+    _p("early_warning_coverage", "Früherkennung (Anlaufstellen)", "je Woche", 0.25, 0.0, 1.0,
        0.05, "Wahrscheinlichkeit je Woche, dass ein Streit ab der Erkennungsschwelle an einer "
        "Anlaufstelle gemeldet wird (Dichte des Netzes von Anlaufstellen).",
        "Konfliktmanagement", live=True),
     _p("reporting_delay", "Meldeverzug", "Wochen", 2, 0, 52, 1,
        "Wochen zwischen Meldung und Eingang beim Konfliktmanagement.", "Konfliktmanagement",
        live=True),
-    _p("detection_threshold", "Erkennungsschwelle", "Glasl-Stufe", 2, 1, 9, 1,
+    _p("detection_threshold", "Erkennungsschwelle", "Glasl-Stufe", 3, 1, 9, 1,
        "Ab dieser Eskalationsstufe fällt ein Streit an den Anlaufstellen auf (ab Stufe 7 wird "
        "jeder Streit durch seine Vorfälle bekannt).", "Konfliktmanagement", live=True),
     _p("intervention_rule", "Wahl der Intervention", "–", "ladder", None, None, None,
@@ -243,7 +243,7 @@ _RECORDS = (
     _p("standard_intervention", "Standardintervention", "–", "moderation", None, None, None,
        "Die Intervention, die bei der Regel 'uniform' für jeden Fall gewählt wird.",
        "Konfliktmanagement", choices=tuple(rung.key for rung in LADDER), live=True),
-    _p("intervention_effect", "Wirksamkeit passender Interventionen", "je Woche", 0.25, 0.0,
+    _p("intervention_effect", "Wirksamkeit passender Interventionen", "je Woche", 0.2, 0.0,
        1.0, 0.05, "Wahrscheinlichkeit je Woche, dass eine zur Stufe passende Intervention den "
        "Streit beilegt; sie sinkt, je weiter die Stufe außerhalb des Bereichs der Intervention "
        "liegt (ladder_fit).", "Konfliktmanagement", live=True),

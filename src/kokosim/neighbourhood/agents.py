@@ -1,0 +1,202 @@
+"""Mesa agents of the neighbourhood model: disputes and conflict managers.
+
+Residents are not agents: they are rows of NumPy arrays held by the model (see the ODD protocol,
+``simulations/ODD_Stadtteilmodell.md``). The few, long-lived actors whose rules are a story of
+their own — a dispute climbing Glasl's stages, a conflict manager working through cases — are
+Mesa agents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from kokosim.escalation import ladder_fit
+
+if TYPE_CHECKING:  # pragma: no cover - import only for type hints
+    from kokosim.neighbourhood.model import Neighbourhood
+
+__all__ = ["Dispute", "ConflictManager", "CAUSES", "MOBILISING_STAGE", "VIOLENT_STAGE",
+           "ALLY_PRESSURE", "NEEDS_MEDIATOR", "HEALING", "SETTLEMENT_GAIN"]
+
+#: What neighbours quarrel about (a label; the rules are the same for every cause).
+CAUSES: tuple[str, ...] = ("Lärm", "öffentlicher Raum", "Ressourcen")
+#: From this Glasl stage (Images und Koalitionen) a dispute recruits allies along ties.
+MOBILISING_STAGE = 4
+#: From this Glasl stage (Begrenzte Vernichtungsschläge) a dispute produces incidents.
+VIOLENT_STAGE = 7
+#: Number of allies at which the escalation pressure of a dispute has doubled (saturating).
+ALLY_PRESSURE = 20
+#: Share of the distance to 1 by which trust and attitude of a dispute's members rise when a
+#: healing intervention settles it.
+SETTLEMENT_GAIN = 0.2
+#: Interventions that need a person from the mediator pool.
+NEEDS_MEDIATOR: frozenset[str] = frozenset({"prozessbegleitung", "sozio_therapeutisch",
+                                            "mediation"})
+#: Interventions that settle a dispute by working on interests and relations: a success raises
+#: the parties' trust and attitude. Rights- and power-based ones (court, Machteingriff) end the
+#: dispute without that (Ury/Brett/Goldberg).
+HEALING: frozenset[str] = frozenset({"moderation", "prozessbegleitung", "sozio_therapeutisch",
+                                     "mediation"})
+
+
+class Dispute(mesa.Agent):
+    """A dispute between two neighbours with a Glasl stage, allies and (maybe) a case file.
+
+    Parameters
+    ----------
+    model : Neighbourhood
+    parties : numpy.ndarray
+        Indices of the two residents who quarrel.
+    cause : str
+        One of :data:`CAUSES`.
+
+    Attributes
+    ----------
+    stage : int
+        Glasl stage 1..9.
+    members : numpy.ndarray
+        Indices of the two parties followed by the allies mobilised for the dispute.
+    started, reported, detected : int or None
+        Week of onset, of the report at a contact point and of its arrival at the KMS.
+    manager : ConflictManager or None
+        Who handles the case.
+    intervention : str or None
+        Key of the running intervention (a rung of :data:`kokosim.escalation.LADDER`).
+    """
+
+    def __init__(self, model: Neighbourhood, parties: np.ndarray, cause: str) -> None:
+        super().__init__(model)
+        self.members = parties
+        self.cause = cause
+        self.stage = 1
+        self.started = model.steps
+        self.reported: int | None = None
+        self.detected: int | None = None
+        self.manager: ConflictManager | None = None
+        self.intervention: str | None = None
+        model.coalition[parties] = self.unique_id
+
+    @property
+    def parties(self) -> np.ndarray:
+        """The two residents who quarrel."""
+        return self.members[:2]
+
+    @property
+    def allies(self) -> np.ndarray:
+        """Residents mobilised for the dispute."""
+        return self.members[2:]
+
+    @property
+    def fit(self) -> float:
+        """How well the running intervention fits the stage (0 without an intervention)."""
+        return 0.0 if self.intervention is None else ladder_fit(self.intervention, self.stage)
+
+    def step(self) -> None:
+        """One week: change stage, then mobilise, cause incidents and get reported."""
+        if not self.change_stage():
+            return
+        if self.stage >= MOBILISING_STAGE:
+            self.model.mobilise(self)
+        if self.stage >= VIOLENT_STAGE:
+            count = self.model.rng.poisson(self.model.incident_rate * (self.stage - VIOLENT_STAGE + 1))
+            if count:
+                self.model.incident(self.random.choice(self.members.tolist()), int(count))
+        self.report()
+
+    def change_stage(self) -> bool:
+        """Escalate or de-escalate one stage at random; return ``False`` if the dispute ended.
+
+        Escalation grows with the members' tension and the number of allies and is held back by
+        a fitting intervention; self-calming grows with the parties' trust and gets harder the
+        higher the stage.
+        """
+        model = self.model
+        members = self.members
+        pressure = 1.0 + min(members.size - 2, ALLY_PRESSURE) / ALLY_PRESSURE
+        tension = model.tension[members].sum() / members.size
+        trust = model.trust[members[:2]].sum() / 2
+        p_up = model.escalation_rate * (0.5 + tension) * pressure * (1.0 - self.fit)
+        p_down = model.deescalation_rate * (0.5 + trust) * (10 - self.stage) / 9
+        draw = self.random.random()
+        if draw < p_up:
+            self.stage = min(self.stage + 1, 9)
+        elif draw < p_up + p_down:
+            self.stage -= 1
+            if self.stage == 0:
+                self.end(settled=False)
+                return False
+        return True
+
+    def report(self) -> None:
+        """Get reported at a contact point, and reach the KMS after the reporting delay."""
+        model = self.model
+        if self.detected is not None:
+            return
+        if self.reported is None and (
+                self.stage >= VIOLENT_STAGE
+                or (self.stage >= model.detection_threshold
+                    and self.random.random() < model.effective_coverage)):
+            self.reported = model.steps
+        if self.reported is not None and model.steps - self.reported >= model.reporting_delay:
+            self.detected = model.steps
+            model.register_detection(self)
+
+    def treat(self) -> None:
+        """One week of intervention: re-choose if the ladder rule says so, then maybe settle."""
+        model = self.model
+        if model.intervention_rule == "ladder" and self.fit < 1.0:
+            model.assign_intervention(self)
+        if self.random.random() < model.intervention_effect * self.fit:
+            model.interventions_succeeded += 1
+            self.end(settled=True)
+
+    def end(self, settled: bool) -> None:
+        """Close the dispute: free its members, case and mediator; a healing settlement builds
+        trust and openness among its members."""
+        model = self.model
+        members = self.members
+        if settled and self.intervention in HEALING:
+            model.trust[members] += SETTLEMENT_GAIN * (1.0 - model.trust[members])
+            model.attitude[members] += SETTLEMENT_GAIN * (1.0 - model.attitude[members])
+        model.coalition[members] = -1
+        model.set_intervention(self, None)
+        if self.manager is not None:
+            self.manager.cases.remove(self)
+            self.manager = None
+        model.forget_waiting(self)
+        self.remove()
+
+
+class ConflictManager(mesa.Agent):
+    """A municipal conflict manager who works on up to ``case_capacity`` cases at a time.
+
+    Each week the manager treats every open case, then takes the most escalated waiting cases
+    for which an intervention is available (triage) until the capacity is used.
+    """
+
+    def __init__(self, model: Neighbourhood) -> None:
+        super().__init__(model)
+        self.cases: list[Dispute] = []
+
+    def step(self) -> None:
+        """Treat the open cases, then open new ones from the waiting list."""
+        for case in list(self.cases):
+            case.treat()
+        while len(self.cases) < self.model.case_capacity:
+            case = self.model.take_waiting_case()
+            if case is None:
+                break
+            case.manager = self
+            self.cases.append(case)
+
+    def hand_back(self) -> None:
+        """Give all cases back to the waiting list (the manager leaves) and leave the model."""
+        for case in self.cases:
+            case.manager = None
+            self.model.set_intervention(case, None)
+            self.model.wait(case)
+        self.cases = []
+        self.remove()

@@ -1,0 +1,682 @@
+"""The neighbourhood conflict model: a Stadtteil with Glasl escalation, rumours, extreme events
+and a municipal conflict management system (KMS).
+
+Residents are rows of NumPy arrays (position, group, attitude, threat, trust, contact experience,
+mobilisation threshold, rumour state); their rules are vectorised. Disputes and conflict managers
+are Mesa agents (:mod:`kokosim.neighbourhood.agents`). The rules are described in the ODD
+protocol ``simulations/ODD_Stadtteilmodell.md``; one step is one week.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+from scipy import sparse
+
+from kokosim.classics.mechanisms import activates, bounded_confidence, grievance
+from kokosim.escalation import recommend_interventions, stage
+from kokosim.neighbourhood.agents import (CAUSES, NEEDS_MEDIATOR, ConflictManager, Dispute)
+from kokosim.neighbourhood.parameters import PARAMETERS, defaults, validate, validate_all
+from kokosim.scenarios import get_scenario
+
+__all__ = [
+    "Neighbourhood",
+    "OBSERVABLES",
+    "SUMMARY_LABELS",
+    "LAYERS",
+    "mobilisation_round",
+    "disjoint_pairs",
+    "UNAWARE",
+    "SPREADING",
+    "STIFLED",
+]
+
+# Rumour states of a resident.
+UNAWARE, SPREADING, STIFLED = 0, 1, 2
+
+#: Weekly share of the gap to the baseline by which threat and trust return to it.
+THREAT_RECOVERY = 0.05
+TRUST_RECOVERY = 0.02
+#: Weekly probability that a spreader stops passing a rumour on (before communication).
+RUMOUR_FORGET = 0.2
+#: Weekly probability that someone who has stopped spreading becomes receptive to a new rumour.
+RUMOUR_RENEWAL = 0.05
+#: Each positive intergroup contact so far divides the impact of a rumour by (1 + this * count).
+CONTACT_BUFFER = 0.1
+#: Residents with an attitude below this hold a negative image of the other group: only they
+#: can be mobilised for a dispute (Glasl stage 4, Images und Koalitionen).
+NEGATIVE_IMAGE = 0.4
+#: Incidents hit residents within this many cells (square neighbourhood).
+INCIDENT_RADIUS = 2
+#: Share of the gap to 1 by which an incident raises the threat of those hit.
+INCIDENT_THREAT = 0.2
+#: Share by which an incident lowers the trust of those hit (the city did not protect them).
+INCIDENT_TRUST_LOSS = 0.05
+#: An extreme event lowers attitude by ``size * this`` and trust by ``size * SHOCK_TRUST_LOSS``
+#: (the latter only without a prevention plan), and starts rumours among ``size * SHOCK_RUMOURS``
+#: of those hit.
+SHOCK_ATTITUDE_LOSS = 0.2
+SHOCK_TRUST_LOSS = 0.3
+SHOCK_RUMOURS = 0.1
+#: Local event without a radius: radius = this share of the shorter grid side.
+LOCAL_SHOCK_SHARE = 0.2
+#: The crisis network of a prevention plan: how long it acts, the communication strength and
+#: early-warning coverage it guarantees, and how much faster threat recovers meanwhile.
+PLAN_RESPONSE_WEEKS = 12
+PLAN_COMMUNICATION = 0.8
+PLAN_COVERAGE = 0.8
+PLAN_RECOVERY_FACTOR = 3.0
+
+#: Observables collected every step: column -> German label.
+OBSERVABLES: dict[str, str] = {
+    "n_disputes": "Offene Konflikte",
+    "mean_stage": "Mittlere Eskalationsstufe (0 = kein Konflikt)",
+    "max_stage": "Höchste Eskalationsstufe",
+    **{f"disputes_stage_{number}": f"Konflikte auf Stufe {number} ({stage(number).name})"
+       for number in range(1, 10)},
+    "incidents": "Vorfälle in dieser Woche",
+    "incidents_total": "Vorfälle insgesamt",
+    "detected_share": "Anteil erkannter Konflikte",
+    "detection_delay": "Mittlere Zeit bis zur Erkennung (Wochen)",
+    "open_cases": "Fälle in Bearbeitung",
+    "waiting_cases": "Erkannte Fälle in der Warteschlange",
+    "interventions_started": "Begonnene Interventionen (Woche)",
+    "interventions_succeeded": "Erfolgreiche Interventionen (Woche)",
+    "mobilised": "Mobilisierte Unterstützer:innen",
+    "polarisation": "Polarisierung der Haltungen (0–1)",
+    "attitude": "Mittlere Haltung zur anderen Gruppe (0–1)",
+    "trust": "Vertrauen in die Stadt (0–1)",
+    "mean_threat": "Wahrgenommene Bedrohung (0–1)",
+    "tension": "Mittlere Spannung (0–1)",
+    "rumour_share": "Anteil, der ein Gerücht weitergibt",
+}
+
+#: Labels of the extra figures of :meth:`Neighbourhood.summary`.
+SUMMARY_LABELS: dict[str, str] = {
+    "week": "Woche",
+    "n_residents": "Bewohner:innen",
+    **OBSERVABLES,
+    "interventions_started_total": "Begonnene Interventionen insgesamt",
+    "interventions_succeeded_total": "Erfolgreiche Interventionen insgesamt",
+}
+
+#: Layers of :meth:`Neighbourhood.state_map`: key -> German title.
+LAYERS: dict[str, str] = {
+    "spannung": "Spannung (0–1)",
+    "bedrohung": "Wahrgenommene Bedrohung (0–1)",
+    "haltung": "Haltung zur anderen Gruppe (0 = ablehnend, 1 = offen)",
+    "vertrauen": "Vertrauen in die Stadt (0–1)",
+    "stufe": "Eskalationsstufe des eigenen Konflikts (0 = keiner)",
+    "gruppe": "Gruppe (0 = alteingesessen, 1 = neu zugezogen)",
+    "geruecht": "Gerücht (0 = unbekannt, 1 = gibt weiter, 2 = verstummt)",
+    "kontakt": "Positive Begegnungen mit der anderen Gruppe",
+}
+
+#: Ladder-matched choice: interventions that fit each stage, best first.
+_LADDER_CHOICE: dict[int, tuple[str, ...]] = {
+    number: tuple(rung.key for rung in recommend_interventions(number)) for number in range(1, 10)}
+
+
+def _neighbours_of(ties: sparse.csr_array, nodes: np.ndarray) -> np.ndarray:
+    """All tie ends of ``nodes``, with repeats (one entry per tie): a gather of CSR rows."""
+    starts, lengths = ties.indptr[nodes], np.diff(ties.indptr)[nodes]
+    row_start = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return ties.indices[row_start + np.arange(lengths.sum())]
+
+
+def mobilisation_round(ties: sparse.csr_array, members: np.ndarray,
+                       thresholds: np.ndarray) -> np.ndarray:
+    """One synchronous round of Granovetter's threshold rule along ties.
+
+    A non-member joins once at least ``threshold`` of its ties are members.
+
+    Parameters
+    ----------
+    ties : scipy.sparse.csr_array
+        Symmetric 0/1 adjacency of the residents.
+    members : numpy.ndarray
+        Indices of the current members.
+    thresholds : numpy.ndarray
+        Threshold of every resident (number of member ties needed).
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted indices of the residents who join in this round.
+
+    Examples
+    --------
+    >>> ties = sparse.csr_array(np.ones((4, 4)) - np.eye(4))   # everybody knows everybody
+    >>> mobilisation_round(ties, np.array([0]), np.array([0, 1, 1, 2])).tolist()
+    [1, 2]
+    """
+    candidates, counts = np.unique(_neighbours_of(ties, members), return_counts=True)
+    joins = activates(thresholds[candidates], counts) & ~np.isin(candidates, members)
+    return candidates[joins]
+
+
+def disjoint_pairs(first: np.ndarray, second: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the pairs ``(first[k], second[k])`` whose two ends occur in no earlier pair.
+
+    This turns one proposed encounter per person into encounters that can be applied at once
+    (Deffuant's pairwise update) without anybody meeting twice in the same week. A pair is
+    skipped if one of its ends occurs earlier in the list, even in a pair that was skipped itself;
+    so the kept pairs are disjoint, and which ones are kept depends only on the order.
+
+    Parameters
+    ----------
+    first, second : numpy.ndarray
+        Ends of the proposed pairs, in order of priority; values in ``range(n)``.
+    n : int
+        Number of people.
+
+    Examples
+    --------
+    >>> a, b = disjoint_pairs(np.array([0, 1, 3]), np.array([1, 2, 4]), n=5)
+    >>> a.tolist(), b.tolist()
+    ([0, 3], [1, 4])
+    """
+    ends = np.column_stack((first, second)).ravel()
+    first_position = np.full(n, ends.size)
+    np.minimum.at(first_position, ends, np.arange(ends.size))
+    index = np.arange(first.size)
+    keep = (first_position[first] == 2 * index) & (first_position[second] == 2 * index + 1)
+    return first[keep], second[keep]
+
+
+def _moore_ties(resident_at: np.ndarray, n: int) -> sparse.csr_array:
+    """Adjacency of residents in neighbouring cells (Moore neighbourhood, no wrap-around)."""
+    height, width = resident_at.shape
+    rows, cols = [], []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy == dx == 0:
+                continue
+            here = resident_at[max(0, -dy):height - max(0, dy), max(0, -dx):width - max(0, dx)]
+            there = resident_at[max(0, dy):height - max(0, -dy), max(0, dx):width - max(0, -dx)]
+            both = (here >= 0) & (there >= 0)
+            rows.append(here[both])
+            cols.append(there[both])
+    return _adjacency(np.concatenate(rows), np.concatenate(cols), n)
+
+
+def _adjacency(rows: np.ndarray, cols: np.ndarray, n: int) -> sparse.csr_array:
+    matrix = sparse.coo_array((np.ones(rows.size), (rows, cols)), shape=(n, n)).tocsr()
+    matrix.data[:] = 1.0  # duplicate entries count once
+    return matrix
+
+
+class Neighbourhood(mesa.Model):
+    """A Stadtteil with residents, disputes and a municipal conflict management system.
+
+    Parameters
+    ----------
+    scenario : str, optional
+        Name of a preset in :mod:`kokosim.scenarios`; its values replace the defaults.
+    seed : int, optional
+        Seed of all random draws: the same seed gives the same run.
+    **overrides
+        Any parameter of :data:`~kokosim.neighbourhood.parameters.PARAMETERS`; replaces the
+        scenario's and the default value.
+
+    Raises
+    ------
+    ValueError
+        For an unknown scenario or parameter, or a value outside a parameter's range.
+
+    Attributes
+    ----------
+    n_residents : int
+    row, col, group : numpy.ndarray
+        Cell and group (0 = long-established, 1 = newcomer) of each resident.
+    attitude, threat, trust, contact, threshold, rumour, coalition, tension : numpy.ndarray
+        Per-resident state; ``coalition`` holds the ``unique_id`` of the dispute a resident is
+        part of (-1: none).
+    datacollector : mesa.DataCollector
+        One row per step with the columns of :data:`OBSERVABLES`.
+
+    Examples
+    --------
+    >>> model = Neighbourhood("neue_unterkunft", seed=3, width=20, height=20)
+    >>> model.n_residents
+    320
+    >>> for _ in range(5):
+    ...     model.step()
+    >>> model.steps, model.state_map("haltung").shape
+    (5, (20, 20))
+    >>> Neighbourhood(width=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: width=2 is out of range: expected 5 <= width <= 1000
+    """
+
+    def __init__(self, scenario: str | None = None, seed: int | None = None,
+                 **overrides: Any) -> None:
+        super().__init__(seed=seed)
+        values = defaults()
+        if scenario is not None:
+            values.update(get_scenario(scenario).overrides)
+        values.update(overrides)
+        for name, value in validate_all(values).items():
+            setattr(self, name, value)
+        self.scenario = scenario
+        self._place_residents()
+        self._connect_residents()
+        self._init_state()
+        self.waiting: list[Dispute] = []
+        self.mediators_busy = 0
+        self.crisis_response_until = -1
+        self.shocks: list[int] = []
+        self.incidents_total = 0
+        self.interventions_started_total = 0
+        self.interventions_succeeded_total = 0
+        self._detections = 0
+        self._detection_weeks = 0
+        self._reset_counters()
+        for _ in range(self.conflict_managers):
+            ConflictManager(self)
+        self.current: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(model_reporters={
+            name: (lambda model, key=name: model.current[key]) for name in OBSERVABLES})
+        self._measure()
+        self.datacollector.collect(self)
+
+    # --- construction ---------------------------------------------------------------------------
+    def _place_residents(self) -> None:
+        """Random cells; a share of the newcomers live around one centre (a shelter)."""
+        cells = self.width * self.height
+        self.n_residents = max(2, round(self.density * cells))
+        occupied = np.sort(self.rng.choice(cells, size=self.n_residents, replace=False))
+        self.row, self.col = np.divmod(occupied, self.width)
+        self.resident_at = np.full((self.height, self.width), -1, dtype=np.int64)
+        self.resident_at[self.row, self.col] = np.arange(self.n_residents)
+        n_new = round(self.newcomer_share * self.n_residents)
+        n_clustered = round(self.newcomers_clustered * n_new)
+        centre = self.rng.integers(self.n_residents)
+        distance = np.hypot(self.row - self.row[centre], self.col - self.col[centre])
+        shelter = np.argsort(distance, kind="stable")[:n_clustered]
+        others = np.setdiff1d(np.arange(self.n_residents), shelter)
+        scattered = self.rng.choice(others, size=n_new - n_clustered, replace=False)
+        self.group = np.zeros(self.n_residents, dtype=np.int8)
+        self.group[shelter] = 1
+        self.group[scattered] = 1
+
+    def _connect_residents(self) -> None:
+        """Spatial ties (Moore neighbours) plus an online network (Barabási-Albert)."""
+        n = self.n_residents
+        self.spatial = _moore_ties(self.resident_at, n)
+        links = min(self.online_degree // 2, n - 1)
+        if links > 0:
+            graph = nx.barabasi_albert_graph(n, links, seed=self.random.randrange(2**32))
+            edges = np.array(graph.edges, dtype=np.int64)
+            both = np.concatenate((edges, edges[:, ::-1]))
+            self.online = _adjacency(both[:, 0], both[:, 1], n)
+        else:
+            self.online = sparse.csr_array((n, n))
+        self.ties = _adjacency(*(self.spatial + self.online).nonzero(), n)
+        self.degree = np.diff(self.ties.indptr)
+        self.spatial_degree = np.diff(self.spatial.indptr)
+        newcomer_ties = self.spatial @ (self.group == 1).astype(float)
+        other = np.where(self.group == 1, self.spatial_degree - newcomer_ties, newcomer_ties)
+        #: Share of spatial neighbours who belong to the other group (0 without neighbours).
+        self.other_share = other / np.maximum(self.spatial_degree, 1)
+
+    def _init_state(self) -> None:
+        n = self.n_residents
+        self.attitude = np.clip(self.attitude_mean + self.attitude_spread
+                                * self.rng.uniform(-1, 1, n), 0, 1)
+        self.threat_base = np.full(n, self.threat_mean)
+        self.threat = self.threat_base.copy()
+        self.trust_base = np.full(n, self.trust_mean)
+        self.trust = self.trust_base.copy()
+        self.contact = np.zeros(n)
+        self.threshold = self.rng.poisson(self.mobilisation_threshold, n)
+        self.rumour = np.full(n, UNAWARE, dtype=np.int8)
+        self.coalition = np.full(n, -1, dtype=np.int64)
+        self.tension = self._tension()
+
+    # --- live-run API ---------------------------------------------------------------------------
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Change a parameter during a run (validated like the constructor).
+
+        Only parameters marked ``live`` in the registry can change; the structure of the
+        Stadtteil (size, residents, networks) is fixed once built.
+
+        Examples
+        --------
+        >>> model = Neighbourhood(width=10, height=10, seed=1)
+        >>> model.set_parameter("conflict_managers", 3)
+        >>> len(model.agents_by_type[ConflictManager])
+        3
+        >>> model.set_parameter("width", 20)
+        Traceback (most recent call last):
+        ...
+        ValueError: width cannot change during a run; live parameters: contact_effect, ...
+        """
+        value = validate(name, value)
+        if not PARAMETERS[name].live:
+            live = ", ".join(key for key, record in PARAMETERS.items() if record.live)
+            raise ValueError(f"{name} cannot change during a run; live parameters: {live}")
+        setattr(self, name, value)
+        if name == "conflict_managers":
+            managers = self._managers()
+            for _ in range(value - len(managers)):
+                ConflictManager(self)
+            for manager in managers[value:]:
+                manager.hand_back()
+
+    def trigger_shock(self, size: float | None = None,
+                      where: tuple[int, int] | None = None) -> None:
+        """An extreme event now: threat jumps around ``where`` or in the whole city.
+
+        Parameters
+        ----------
+        size : float, optional
+            Strength in [0, 1]; defaults to the parameter ``shock_size``.
+        where : (row, column), optional
+            Centre of a local event. Its radius is ``shock_radius`` (or a fifth of the shorter
+            grid side if that is 0). Without ``where`` the event is citywide if ``shock_radius``
+            is 0, else local around a random cell.
+
+        Examples
+        --------
+        >>> model = Neighbourhood(width=10, height=10, seed=1)
+        >>> before = model.threat.mean()
+        >>> model.trigger_shock(0.5)
+        >>> bool(model.threat.mean() > before)
+        True
+        >>> model.trigger_shock(where=(10, 0))
+        Traceback (most recent call last):
+        ...
+        ValueError: where=(10, 0) is outside the grid: expected 0 <= row < 10, 0 <= column < 10
+        """
+        size = self.shock_size if size is None else validate("shock_size", size)
+        radius = self.shock_radius
+        if where is not None:
+            if (len(where) != 2 or not all(isinstance(v, (int, np.integer)) for v in where)
+                    or not (0 <= where[0] < self.height and 0 <= where[1] < self.width)):
+                raise ValueError(f"where={where!r} is outside the grid: expected 0 <= row < "
+                                 f"{self.height}, 0 <= column < {self.width}")
+            radius = radius or max(1, round(LOCAL_SHOCK_SHARE * min(self.height, self.width)))
+        elif radius > 0:
+            where = (self.random.randrange(self.height), self.random.randrange(self.width))
+        if where is None:
+            hit = np.arange(self.n_residents)
+        else:
+            hit = np.flatnonzero(np.hypot(self.row - where[0], self.col - where[1]) <= radius)
+        self.threat[hit] += size * (1 - self.threat[hit])
+        self.attitude[hit] -= size * SHOCK_ATTITUDE_LOSS * self.attitude[hit]
+        if self.prevention_plan:
+            self.crisis_response_until = self.steps + PLAN_RESPONSE_WEEKS
+        else:
+            self.trust[hit] -= size * SHOCK_TRUST_LOSS * self.trust[hit]
+        starts = hit[self.rng.random(hit.size) < size * SHOCK_RUMOURS]
+        self.rumour[starts] = SPREADING
+        self.shocks.append(self.steps)
+        self.tension = self._tension()
+
+    def state_map(self, layer: str = "spannung") -> np.ndarray:
+        """A layer of resident state on the grid, shape (height, width), NaN for empty cells.
+
+        Parameters
+        ----------
+        layer : str
+            One of :data:`LAYERS`: ``spannung``, ``bedrohung``, ``haltung``, ``vertrauen``,
+            ``stufe``, ``gruppe``, ``geruecht``, ``kontakt``.
+
+        Examples
+        --------
+        >>> model = Neighbourhood(width=6, height=5, density=0.5, seed=2)
+        >>> grid = model.state_map("vertrauen")
+        >>> grid.shape, int(np.isnan(grid).sum())
+        ((5, 6), 15)
+        """
+        if layer == "stufe":
+            values = np.zeros(self.n_residents)
+            for dispute in self._disputes():
+                values[dispute.members] = dispute.stage
+        else:
+            sources = {"spannung": self._tension, "bedrohung": lambda: self.threat,
+                       "haltung": lambda: self.attitude, "vertrauen": lambda: self.trust,
+                       "gruppe": lambda: self.group, "geruecht": lambda: self.rumour,
+                       "kontakt": lambda: self.contact}
+            if layer not in sources:
+                raise ValueError(f"layer={layer!r} is unknown; choose one of: {', '.join(LAYERS)}")
+            values = sources[layer]()
+        grid = np.full((self.height, self.width), np.nan)
+        grid[self.row, self.col] = values
+        return grid
+
+    def summary(self) -> dict[str, float]:
+        """Current figures for a text readout; German labels in :data:`SUMMARY_LABELS`.
+
+        Examples
+        --------
+        >>> summary = Neighbourhood(width=10, height=10, seed=1).summary()
+        >>> summary["week"], summary["n_residents"], summary["n_disputes"]
+        (0, 80, 0)
+        """
+        return {"week": self.steps, "n_residents": self.n_residents, **self.current,
+                "interventions_started_total": self.interventions_started_total,
+                "interventions_succeeded_total": self.interventions_succeeded_total}
+
+    # --- one week -------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One week: event, residents, new disputes, disputes, conflict managers, measurement."""
+        self._reset_counters()
+        if self.steps == self.shock_step:
+            self.trigger_shock()
+        self._spread_rumours()
+        self._exchange_attitudes()
+        self._recover()
+        self.tension = self._tension()
+        self._start_disputes()
+        for kind in (Dispute, ConflictManager):
+            if kind in self.agents_by_type:
+                self.agents_by_type[kind].shuffle_do("step")
+        self.interventions_started_total += self.interventions_started
+        self.interventions_succeeded_total += self.interventions_succeeded
+        self._measure()
+        self.datacollector.collect(self)
+
+    @property
+    def in_crisis_response(self) -> bool:
+        """``True`` while the crisis network of the prevention plan acts after an event."""
+        return self.prevention_plan and self.steps <= self.crisis_response_until
+
+    @property
+    def effective_communication(self) -> float:
+        """Communication strength, raised by the crisis network after an event."""
+        return max(self.communication, PLAN_COMMUNICATION) if self.in_crisis_response \
+            else self.communication
+
+    @property
+    def effective_coverage(self) -> float:
+        """Early-warning coverage, raised by the crisis network after an event."""
+        return max(self.early_warning_coverage, PLAN_COVERAGE) if self.in_crisis_response \
+            else self.early_warning_coverage
+
+    def _tension(self) -> np.ndarray:
+        """Epstein's grievance G = H (1 - L): hardship is the mean of threat and prejudice met
+        in the neighbourhood, legitimacy is trust in the city."""
+        hardship = (self.threat + (1 - self.attitude) * self.other_share) / 2
+        return grievance(hardship, self.trust)
+
+    def _spread_rumours(self) -> None:
+        """Rumours pass along spatial and (more likely) online ties; believing one raises threat
+        and lowers attitude, less so for those who trust the city's communication."""
+        spreading = (self.rumour == SPREADING).astype(float)
+        unaware = self.rumour == UNAWARE
+        miss = ((1 - self.rumour_spread) ** (self.spatial @ spreading)
+                * (1 - self.online_spread) ** (self.online @ spreading) * (1 - self.rumour_rate))
+        draw = self.rng.random(self.n_residents)
+        hears = unaware & (draw < 1 - miss)
+        trusted = self.effective_communication * self.trust
+        impact = self.rumour_impact * (1 - trusted[hears]) / (1 + CONTACT_BUFFER * self.contact[hears])
+        self.threat[hears] += impact * (1 - self.threat[hears])
+        self.attitude[hears] -= impact * self.attitude[hears]
+        stops = (spreading > 0) & (draw < RUMOUR_FORGET + trusted)
+        renews = (self.rumour == STIFLED) & (draw < RUMOUR_RENEWAL)
+        self.rumour[hears] = SPREADING
+        self.rumour[stops] = STIFLED
+        self.rumour[renews] = UNAWARE
+
+    def _exchange_attitudes(self) -> None:
+        """Everybody proposes an encounter with a random tie; disjoint pairs exchange attitudes
+        by bounded confidence (Deffuant). Close enough intergroup encounters and organised
+        encounters are positive contacts (Allport)."""
+        proposers = self.rng.permutation(np.flatnonzero(self.degree))
+        pick = (self.rng.random(proposers.size) * self.degree[proposers]).astype(np.int64)
+        partners = self.ties.indices[self.ties.indptr[proposers] + pick]
+        first, second = disjoint_pairs(proposers, partners, self.n_residents)
+        close = np.abs(self.attitude[first] - self.attitude[second]) < self.confidence_bound
+        intergroup = self.group[first] != self.group[second]
+        self.attitude[first], self.attitude[second] = bounded_confidence(
+            self.attitude[first], self.attitude[second], self.confidence_bound, self.convergence)
+        met = np.concatenate((first[close & intergroup], second[close & intergroup]))
+        if self.contact_programme > 0:
+            invited = np.flatnonzero(self.rng.random(self.n_residents) < self.contact_programme)
+            met = np.union1d(met, invited)
+        self.contact[met] += 1
+        self.attitude[met] += self.contact_effect * (1 - self.attitude[met])
+
+    def _recover(self) -> None:
+        """Threat and trust return towards their baselines (threat faster during a crisis
+        response of the prevention plan)."""
+        recovery = THREAT_RECOVERY * (PLAN_RECOVERY_FACTOR if self.in_crisis_response else 1)
+        self.threat += recovery * (self.threat_base - self.threat)
+        self.trust += TRUST_RECOVERY * (self.trust_base - self.trust)
+
+    def _start_disputes(self) -> None:
+        """Residents not yet in a dispute start one with a random spatial neighbour at a rate
+        that grows with their tension."""
+        free = self.coalition == -1
+        starters = np.flatnonzero(free & (self.spatial_degree > 0) & (
+            self.rng.random(self.n_residents) < self.dispute_rate * self.tension))
+        if starters.size == 0:
+            return
+        pick = (self.rng.random(starters.size) * self.spatial_degree[starters]).astype(np.int64)
+        targets = self.spatial.indices[self.spatial.indptr[starters] + pick]
+        for starter, target in zip(starters.tolist(), targets.tolist()):
+            if self.coalition[starter] == -1 and self.coalition[target] == -1:
+                Dispute(self, np.array([starter, target]), self.random.choice(CAUSES))
+
+    # --- services for the agents ------------------------------------------------------------------
+    def mobilise(self, dispute: Dispute) -> None:
+        """One Granovetter round: residents who hold a negative image of the other group, are in
+        no other dispute and have enough ties to the dispute's members join it."""
+        joiners = mobilisation_round(self.ties, dispute.members, self.threshold)
+        joiners = joiners[(self.coalition[joiners] == -1)
+                          & (self.attitude[joiners] < NEGATIVE_IMAGE)]
+        if joiners.size:
+            self.coalition[joiners] = dispute.unique_id
+            dispute.members = np.concatenate((dispute.members, joiners))
+
+    def incident(self, resident: int, count: int) -> None:
+        """``count`` incidents at a resident's home: threat up and trust down nearby, and the
+        news spreads as a rumour."""
+        r, c = self.row[resident], self.col[resident]
+        block = self.resident_at[max(0, r - INCIDENT_RADIUS):r + INCIDENT_RADIUS + 1,
+                                 max(0, c - INCIDENT_RADIUS):c + INCIDENT_RADIUS + 1]
+        hit = block[block >= 0]
+        self.threat[hit] += (1 - (1 - INCIDENT_THREAT) ** count) * (1 - self.threat[hit])
+        self.trust[hit] *= (1 - INCIDENT_TRUST_LOSS) ** count
+        self.rumour[resident] = SPREADING
+        self.incidents += count
+        self.incidents_total += count
+
+    def register_detection(self, dispute: Dispute) -> None:
+        """A dispute reached the KMS: note the delay since its onset and put it on the list."""
+        self._detections += 1
+        self._detection_weeks += dispute.detected - dispute.started
+        self.wait(dispute)
+
+    def wait(self, dispute: Dispute) -> None:
+        """Put a known dispute on the waiting list."""
+        self.waiting.append(dispute)
+
+    def forget_waiting(self, dispute: Dispute) -> None:
+        """Take a dispute off the waiting list (it ended)."""
+        if dispute in self.waiting:
+            self.waiting.remove(dispute)
+
+    def take_waiting_case(self) -> Dispute | None:
+        """The most escalated waiting dispute for which an intervention is available (it gets
+        that intervention), or ``None``."""
+        for case in sorted(self.waiting, key=lambda d: (-d.stage, d.detected, d.unique_id)):
+            if self.assign_intervention(case):
+                self.waiting.remove(case)
+                return case
+        return None
+
+    def choose_intervention(self, dispute: Dispute) -> str | None:
+        """The intervention the rule picks for the dispute's stage, or ``None`` if every
+        candidate needs a mediator and none is free."""
+        options = (_LADDER_CHOICE[dispute.stage] if self.intervention_rule == "ladder"
+                   else (self.standard_intervention,))
+        free_mediators = (self.mediators - self.mediators_busy
+                          + (dispute.intervention in NEEDS_MEDIATOR))
+        for key in options:
+            if key not in NEEDS_MEDIATOR or free_mediators > 0:
+                return key
+        return None
+
+    def assign_intervention(self, dispute: Dispute) -> bool:
+        """Give the dispute the chosen intervention (a change counts as a new start)."""
+        key = self.choose_intervention(dispute)
+        if key is None:
+            return False
+        if key != dispute.intervention:
+            self.set_intervention(dispute, key)
+            self.interventions_started += 1
+        return True
+
+    def set_intervention(self, dispute: Dispute, key: str | None) -> None:
+        """Switch a dispute's intervention, keeping the count of busy mediators right."""
+        self.mediators_busy += (key in NEEDS_MEDIATOR) - (dispute.intervention in NEEDS_MEDIATOR)
+        dispute.intervention = key
+
+    # --- measurement ----------------------------------------------------------------------------
+    def _disputes(self) -> list[Dispute]:
+        return list(self.agents_by_type[Dispute]) if Dispute in self.agents_by_type else []
+
+    def _managers(self) -> list[ConflictManager]:
+        managers = self.agents_by_type.get(ConflictManager, [])
+        return sorted(managers, key=lambda manager: manager.unique_id)
+
+    def _reset_counters(self) -> None:
+        self.incidents = 0
+        self.interventions_started = 0
+        self.interventions_succeeded = 0
+
+    def _measure(self) -> None:
+        disputes = self._disputes()
+        stages = np.array([dispute.stage for dispute in disputes], dtype=np.int64)
+        per_stage = np.bincount(stages, minlength=10)
+        self.current = {
+            "n_disputes": len(disputes),
+            "mean_stage": float(stages.mean()) if disputes else 0.0,
+            "max_stage": int(stages.max()) if disputes else 0,
+            **{f"disputes_stage_{number}": int(per_stage[number]) for number in range(1, 10)},
+            "incidents": self.incidents,
+            "incidents_total": self.incidents_total,
+            "detected_share": (float(np.mean([d.detected is not None for d in disputes]))
+                               if disputes else math.nan),
+            "detection_delay": (self._detection_weeks / self._detections if self._detections
+                                else math.nan),
+            "open_cases": sum(len(manager.cases) for manager in self._managers()),
+            "waiting_cases": len(self.waiting),
+            "interventions_started": self.interventions_started,
+            "interventions_succeeded": self.interventions_succeeded,
+            "mobilised": sum(len(dispute.allies) for dispute in disputes),
+            "polarisation": float(2 * self.attitude.std()),
+            "attitude": float(self.attitude.mean()),
+            "trust": float(self.trust.mean()),
+            "mean_threat": float(self.threat.mean()),
+            "tension": float(self.tension.mean()),
+            "rumour_share": float(np.mean(self.rumour == SPREADING)),
+        }
