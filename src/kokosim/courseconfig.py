@@ -1,0 +1,384 @@
+"""The course configuration ``course/kurs.toml``: modules, points, pass marks, certificate rule.
+
+One file read by everyone: the course build, the tests and the certification pipeline. The loader
+checks the file against the master notebooks: every notebook listed must exist in
+``course/source/<module id>/``, every master notebook there must be listed, and the points in the
+file must equal the points in the notebooks' nbgrader metadata. Every error names the file, the
+key and the problem.
+
+Examples
+--------
+>>> course = load_course()
+>>> course.modules[0].id, course.modules[0].title
+('module1', 'Grundlagen & Haltung')
+>>> course.module("module1").max_points == (course.module("module1").max_auto_points
+...                                         + course.module("module1").max_manual_points)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import nbformat
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "CERTIFICATE_RULES",
+    "CourseConfigError",
+    "Module",
+    "Course",
+    "NotebookPoints",
+    "notebook_points",
+    "load_course",
+]
+
+#: The course configuration of this repository.
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "course" / "kurs.toml"
+#: Supported certificate rules and their German wording.
+CERTIFICATE_RULES: dict[str, str] = {
+    "all_modules_passed": "Alle Module des Kurses bestanden.",
+}
+
+_MODULE_ID = re.compile(r"module\d+")
+_COURSE_KEYS = {"title", "issuer"}
+_CERTIFICATE_KEYS = {"rule", "required_modules"}
+_MODULE_KEYS = {"id", "title", "notebooks", "hours", "max_auto_points", "max_manual_points",
+                "pass_points"}
+
+
+class CourseConfigError(ValueError):
+    """A problem in the course configuration; the message names file, key and problem."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """One course module as configured.
+
+    Attributes
+    ----------
+    id : str
+        Folder name (``module1``) in ``course/source/`` and of the student copies.
+    title : str
+        German title.
+    notebooks : tuple of str
+        Notebook file names, in working order.
+    hours : float
+        Estimated hours of work.
+    max_auto_points, max_manual_points : float
+        Maximum points of autograded tests and of manually graded answers.
+    pass_points : float
+        Total points (autograded + manual) needed to pass.
+    """
+
+    id: str
+    title: str
+    notebooks: tuple[str, ...]
+    hours: float
+    max_auto_points: float
+    max_manual_points: float
+    pass_points: float
+
+    @property
+    def max_points(self) -> float:
+        """Maximum total points."""
+        return self.max_auto_points + self.max_manual_points
+
+    def passed(self, points: float) -> bool:
+        """Whether ``points`` (total of autograded and manual points) pass the module.
+
+        Examples
+        --------
+        >>> module = Module("module9", "Test", ("a.ipynb",), 1.0, 10, 5, 9)
+        >>> module.passed(9), module.passed(8.5)
+        (True, False)
+        """
+        return points >= self.pass_points
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course as configured in ``kurs.toml``.
+
+    Attributes
+    ----------
+    path : Path
+        The configuration file.
+    title : str
+        Course title (for the certificate).
+    issuer : str
+        Issuing body of the certificate.
+    certificate_rule : str
+        Key of :data:`CERTIFICATE_RULES`.
+    required_modules : int
+        Number of modules the complete course has; a certificate needs all of them.
+    modules : tuple of Module
+        The modules that exist so far, in course order.
+    """
+
+    path: Path
+    title: str
+    issuer: str
+    certificate_rule: str
+    required_modules: int
+    modules: tuple[Module, ...]
+
+    @property
+    def source_dir(self) -> Path:
+        """Folder of the master notebooks (``course/source`` beside the configuration)."""
+        return self.path.parent / "source"
+
+    @property
+    def release_dir(self) -> Path:
+        """Folder that holds the student copies ``moduleN/`` (the repository root)."""
+        return self.path.parent.parent
+
+    @property
+    def complete(self) -> bool:
+        """Whether all required modules are configured."""
+        return len(self.modules) == self.required_modules
+
+    def module(self, module_id: str) -> Module:
+        """The module with id ``module_id``.
+
+        Raises
+        ------
+        KeyError
+            If no such module is configured.
+        """
+        for module in self.modules:
+            if module.id == module_id:
+                return module
+        known = ", ".join(module.id for module in self.modules)
+        raise KeyError(f"module {module_id!r} is not in {self.path}; configured: {known}")
+
+    def master_paths(self, module_id: str) -> list[Path]:
+        """Paths of the master notebooks of a module."""
+        module = self.module(module_id)
+        return [self.source_dir / module.id / name for name in module.notebooks]
+
+    def student_paths(self, module_id: str) -> list[Path]:
+        """Paths of the generated student copies of a module."""
+        module = self.module(module_id)
+        return [self.release_dir / module.id / name for name in module.notebooks]
+
+    def certificate_earned(self, points_by_module: Mapping[str, float]) -> bool:
+        """Whether results earn the certificate under the course's rule.
+
+        Parameters
+        ----------
+        points_by_module : mapping of str to float
+            Total points per module id; missing modules count as not passed.
+
+        Examples
+        --------
+        >>> course = load_course()
+        >>> course.certificate_earned({})
+        False
+        >>> full = {m.id: m.max_points for m in course.modules}
+        >>> course.certificate_earned(full) == course.complete
+        True
+        """
+        if self.certificate_rule != "all_modules_passed":  # guarded by the loader
+            raise CourseConfigError(f"{self.path}: certificate.rule {self.certificate_rule!r} "
+                                    "is not supported")
+        return self.complete and all(
+            module.id in points_by_module and module.passed(points_by_module[module.id])
+            for module in self.modules)
+
+
+class NotebookPoints(NamedTuple):
+    """Points of one notebook from its nbgrader cell metadata."""
+
+    auto: float
+    manual: float
+
+
+def notebook_points(path: Path) -> NotebookPoints:
+    """Sum the points of a (master) notebook's nbgrader cells.
+
+    Autograded points are those of test cells (``grade`` without ``solution``); manual points
+    are those of manually graded answers (``grade`` with ``solution``) and of task cells.
+
+    Examples
+    --------
+    >>> course = load_course()
+    >>> sum(notebook_points(p).auto for p in course.master_paths("module1")) \\
+    ...     == course.module("module1").max_auto_points
+    True
+    """
+    notebook = nbformat.read(path, as_version=4)
+    auto = manual = 0.0
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        points = float(meta.get("points", 0) or 0)
+        if meta.get("task") or (meta.get("grade") and meta.get("solution")):
+            manual += points
+        elif meta.get("grade"):
+            auto += points
+    return NotebookPoints(auto, manual)
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, Mapping):
+        raise CourseConfigError(f"{where}: table [{key}] is missing")
+    return value
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise CourseConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+                                f"{', '.join(sorted(allowed))}")
+    missing = sorted(allowed - set(table))
+    if missing:
+        raise CourseConfigError(f"{where}: missing key(s) {', '.join(missing)}")
+
+
+def _text(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise CourseConfigError(f"{where}, key {key!r}: {value!r} must be a non-empty string")
+    return value
+
+
+def _number(table: Mapping[str, Any], key: str, where: str, *, positive: bool = False) -> float:
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or value < 0 or (positive and value == 0):
+        expected = "> 0" if positive else ">= 0"
+        raise CourseConfigError(f"{where}, key {key!r}: {value!r} must be a number {expected}")
+    return float(value)
+
+
+def _parse_module(table: Any, where: str) -> Module:
+    if not isinstance(table, Mapping):
+        raise CourseConfigError(f"{where}: must be a table ([[modules]])")
+    _check_keys(table, _MODULE_KEYS, where)
+    module_id = _text(table, "id", where)
+    if not _MODULE_ID.fullmatch(module_id):
+        raise CourseConfigError(f"{where}, key 'id': {module_id!r} must look like 'module1'")
+    where = f"{where} ({module_id})"
+    notebooks = table["notebooks"]
+    if (not isinstance(notebooks, list) or not notebooks
+            or not all(isinstance(name, str) and name.endswith(".ipynb") for name in notebooks)):
+        raise CourseConfigError(f"{where}, key 'notebooks': {notebooks!r} must be a non-empty "
+                                "list of .ipynb file names")
+    if len(set(notebooks)) != len(notebooks):
+        raise CourseConfigError(f"{where}, key 'notebooks': a file name is listed twice")
+    module = Module(
+        id=module_id,
+        title=_text(table, "title", where),
+        notebooks=tuple(notebooks),
+        hours=_number(table, "hours", where, positive=True),
+        max_auto_points=_number(table, "max_auto_points", where),
+        max_manual_points=_number(table, "max_manual_points", where),
+        pass_points=_number(table, "pass_points", where, positive=True),
+    )
+    if module.pass_points > module.max_points:
+        raise CourseConfigError(f"{where}, key 'pass_points': {module.pass_points:g} exceeds the "
+                                f"maximum of {module.max_points:g} points")
+    return module
+
+
+def _check_notebooks(module: Module, source: Path, where: str) -> None:
+    folder = source / module.id
+    for name in module.notebooks:
+        if not (folder / name).is_file():
+            raise CourseConfigError(f"{where} ({module.id}), key 'notebooks': {folder / name} "
+                                    "does not exist")
+    unlisted = sorted({path.name for path in folder.glob("*.ipynb")} - set(module.notebooks))
+    if unlisted:
+        raise CourseConfigError(f"{where} ({module.id}), key 'notebooks': master notebook(s) "
+                                f"{', '.join(unlisted)} in {folder} are not listed")
+    points = {name: notebook_points(folder / name) for name in module.notebooks}
+    for key, kind in (("max_auto_points", "auto"), ("max_manual_points", "manual")):
+        found = {name: getattr(p, kind) for name, p in points.items()}
+        total = sum(found.values())
+        if not math.isclose(total, getattr(module, key)):
+            detail = ", ".join(f"{name}: {value:g}" for name, value in found.items())
+            raise CourseConfigError(f"{where} ({module.id}), key {key!r}: "
+                                    f"{getattr(module, key):g} in the file, but the master "
+                                    f"notebooks have {total:g} ({detail})")
+
+
+def load_course(path: str | Path | None = None, *, check_notebooks: bool = True) -> Course:
+    """Read and validate the course configuration.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A ``kurs.toml``; defaults to :data:`DEFAULT_CONFIG`. The master notebooks are expected in
+        ``source/`` beside it.
+    check_notebooks : bool, default True
+        Also check the configured notebooks and points against the master notebooks.
+
+    Returns
+    -------
+    Course
+
+    Raises
+    ------
+    CourseConfigError
+        Naming the file, the key and the problem.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     bad = Path(folder) / "kurs.toml"
+    ...     _ = bad.write_text('[course]\\ntitle = "K"\\nissuer = ""\\n', encoding="utf-8")
+    ...     load_course(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kokosim.courseconfig.CourseConfigError: .../kurs.toml: [course], key 'issuer': '' must be a non-empty string
+    """
+    path = Path(DEFAULT_CONFIG if path is None else path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseConfigError(f"{path}: course configuration not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CourseConfigError(f"{path}: not valid TOML: {error}") from None
+    course_table = _table(data, "course", str(path))
+    _check_keys(course_table, _COURSE_KEYS, f"{path}: [course]")
+    title = _text(course_table, "title", f"{path}: [course]")
+    issuer = _text(course_table, "issuer", f"{path}: [course]")
+    certificate = _table(data, "certificate", str(path))
+    _check_keys(certificate, _CERTIFICATE_KEYS, f"{path}: [certificate]")
+    rule = _text(certificate, "rule", f"{path}: [certificate]")
+    if rule not in CERTIFICATE_RULES:
+        raise CourseConfigError(f"{path}: [certificate], key 'rule': {rule!r} is not supported; "
+                                f"choose one of: {', '.join(CERTIFICATE_RULES)}")
+    required = certificate["required_modules"]
+    if isinstance(required, bool) or not isinstance(required, int) or required < 1:
+        raise CourseConfigError(f"{path}: [certificate], key 'required_modules': {required!r} "
+                                "must be a whole number >= 1")
+    tables = data.get("modules")
+    if not isinstance(tables, list) or not tables:
+        raise CourseConfigError(f"{path}: no [[modules]] entry")
+    modules = tuple(_parse_module(table, f"{path}: [[modules]] #{index}")
+                    for index, table in enumerate(tables, start=1))
+    ids = [module.id for module in modules]
+    if len(set(ids)) != len(ids):
+        raise CourseConfigError(f"{path}: [[modules]], key 'id': a module id is used twice "
+                                f"({', '.join(ids)})")
+    if len(modules) > required:
+        raise CourseConfigError(f"{path}: [certificate], key 'required_modules': {required} but "
+                                f"{len(modules)} modules are configured")
+    extra = sorted(set(data) - {"course", "certificate", "modules"})
+    if extra:
+        raise CourseConfigError(f"{path}: unknown table(s) {', '.join(extra)}")
+    course = Course(path=path.resolve(), title=title, issuer=issuer, certificate_rule=rule,
+                    required_modules=required, modules=modules)
+    if check_notebooks:
+        for index, module in enumerate(modules, start=1):
+            _check_notebooks(module, course.source_dir, f"{path}: [[modules]] #{index}")
+    return course
