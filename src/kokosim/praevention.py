@@ -1,0 +1,345 @@
+"""The Präventionsplan Integration as a structured artefact, and a completeness check.
+
+``shared/domain.md``: each Kommune of KoKo I developed a "Präventionsplan Integration" to stay able
+to talk in unforeseeable extreme events. What such a plan must contain is not published; the
+checklist here is the course's own derivation (module 5) from the crisis-communication phases in
+``domain.md`` (potenziell, latent, akut, Nachkrise) and the KMS building blocks: **roles** with
+deputies, a **crisis network** across sectors, a **communication chain** that reaches everyone,
+and **triggers** that say when which phase begins and what then happens.
+
+A plan is written as TOML (or JSON, or a Python dict) with four tables::
+
+    kommune = "Musterstadt"
+    stand = "2026-11-01"
+
+    [[rollen]]
+    rolle = "koordination"          # one of ROLES
+    funktion = "Leitung Integrationsbüro"
+    vertretung = "Stellv. Leitung Integrationsbüro"
+    erreichbarkeit = "24/7 Rufbereitschaft"
+
+    [[netzwerk]]
+    name = "Polizeiinspektion Nord"
+    sektor = "Polizei/Ordnung"
+    kontakt = "Lagezentrum"
+
+    [[kette]]                       # who informs whom, how, within how many hours
+    von = "koordination"
+    an = "Polizeiinspektion Nord"
+    kanal = "Telefon"
+    frist_stunden = 1
+
+    [[ausloeser]]
+    phase = "latent"                # one of PHASES
+    indikator = "Gerüchte über die Unterkunft in sozialen Medien"
+    massnahme = "Faktencheck veröffentlichen, Netzwerk informieren"
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+__all__ = [
+    "ROLES",
+    "PHASES",
+    "REQUIRED_SECTORS",
+    "PreventionPlan",
+    "Finding",
+    "PlanCheck",
+    "load_plan",
+    "example_plan",
+    "check_plan",
+]
+
+#: Roles a plan must fill (key -> German name).
+ROLES: dict[str, str] = {
+    "koordination": "Krisenkoordination",
+    "kommunikation": "Krisenkommunikation (Presse und soziale Medien)",
+    "verwaltungsspitze": "Verwaltungsspitze (Entscheidung)",
+    "netzwerkpflege": "Pflege des Krisennetzwerks",
+}
+
+#: Crisis phases of the federal crisis-communication guide (domain.md), with their colour.
+PHASES: dict[str, str] = {"potenziell": "grün", "latent": "gelb", "akut": "rot",
+                          "nachkrise": "blau"}
+
+#: Sectors the crisis network must reach (domain.md's actor sectors most needed in a crisis).
+REQUIRED_SECTORS: tuple[str, ...] = (
+    "Verwaltung", "Polizei/Ordnung", "Zivilgesellschaft", "Migrantenselbstorganisation",
+    "Religionsgemeinschaft", "Medien",
+)
+
+#: Longest acceptable time for the chain to reach everyone after the alarm, in hours.
+MAX_CHAIN_HOURS = 4.0
+
+_TABLES = {
+    "rollen": ("rolle", "funktion", "vertretung", "erreichbarkeit"),
+    "netzwerk": ("name", "sektor", "kontakt"),
+    "kette": ("von", "an", "kanal", "frist_stunden"),
+    "ausloeser": ("phase", "indikator", "massnahme"),
+}
+
+
+@dataclass
+class PreventionPlan:
+    """A Präventionsplan Integration: four lists of records (see the module docstring).
+
+    Attributes
+    ----------
+    kommune, stand : str
+        Name of the Kommune and date of the plan's last revision.
+    rollen, netzwerk, kette, ausloeser : list of dict
+        The records of the four tables, as written in the file.
+    source : str
+        Where the plan came from (file name or ``"<dict>"``), used in messages.
+    """
+
+    kommune: str = ""
+    stand: str = ""
+    rollen: list[dict[str, Any]] = field(default_factory=list)
+    netzwerk: list[dict[str, Any]] = field(default_factory=list)
+    kette: list[dict[str, Any]] = field(default_factory=list)
+    ausloeser: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "<dict>"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> PreventionPlan:
+        """Build a plan from parsed TOML/JSON; structural errors name the source and key.
+
+        Examples
+        --------
+        >>> PreventionPlan.from_dict({"kommune": "Musterstadt", "rollen": {"rolle": "x"}})
+        Traceback (most recent call last):
+        ...
+        ValueError: <dict>: 'rollen' must be a list of tables ([[rollen]]), not dict
+        """
+        unknown = sorted(set(data) - {"kommune", "stand", *_TABLES})
+        if unknown:
+            raise ValueError(f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                             f"allowed: kommune, stand, {', '.join(_TABLES)}")
+        tables: dict[str, list[dict[str, Any]]] = {}
+        for name in _TABLES:
+            records = data.get(name, [])
+            if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
+                raise ValueError(f"{source}: {name!r} must be a list of tables ([[{name}]]), "
+                                 f"not {type(records).__name__}")
+            tables[name] = [dict(record) for record in records]
+        return cls(kommune=str(data.get("kommune", "")), stand=str(data.get("stand", "")),
+                   source=source, **tables)
+
+    def chain_graph(self) -> nx.DiGraph:
+        """The communication chain as a directed graph weighted by ``frist_stunden``."""
+        graph = nx.DiGraph()
+        for link in self.kette:
+            hours = link.get("frist_stunden")
+            graph.add_edge(str(link.get("von", "")), str(link.get("an", "")),
+                           hours=hours if isinstance(hours, int | float) else float("inf"))
+        return graph
+
+
+def load_plan(path: str | Path) -> PreventionPlan:
+    """Read a plan from a ``.toml`` or ``.json`` file.
+
+    Raises
+    ------
+    ValueError
+        Naming the file (and line for TOML syntax errors) when it cannot be read as a plan.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path.name}: not a valid {path.suffix.lstrip('.').upper()} file: "
+                         f"{error}") from error
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path.name}: expected a table of keys at the top level")
+    return PreventionPlan.from_dict(data, source=path.name)
+
+
+def example_plan() -> PreventionPlan:
+    """The fictional, complete plan of Musterstadt shipped with kokosim (module 5).
+
+    Examples
+    --------
+    >>> plan = example_plan()
+    >>> plan.kommune, check_plan(plan).complete
+    ('Musterstadt', True)
+    """
+    text = resources.files("kokosim").joinpath("data/praeventionsplan_musterstadt.toml")
+    return PreventionPlan.from_dict(tomllib.loads(text.read_text(encoding="utf-8")),
+                                    source="praeventionsplan_musterstadt.toml")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One gap in a plan.
+
+    Attributes
+    ----------
+    part : str
+        ``"rollen"``, ``"netzwerk"``, ``"kette"``, ``"ausloeser"`` or ``"plan"``.
+    where : str
+        Which record (e.g. ``"kette[2]"``) or ``""`` for the part as a whole.
+    message : str
+        German description of the gap.
+    """
+
+    part: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        location = f"{self.part}" + (f" ({self.where})" if self.where else "")
+        return f"{location}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PlanCheck:
+    """Result of :func:`check_plan`.
+
+    Attributes
+    ----------
+    findings : tuple of Finding
+        Every gap found; empty when the plan is complete.
+    chain_hours : float
+        Hours until the communication chain has reached everyone (``inf`` if it never does).
+    """
+
+    findings: tuple[Finding, ...]
+    chain_hours: float
+
+    @property
+    def complete(self) -> bool:
+        """No gaps."""
+        return not self.findings
+
+    def parts_missing(self) -> set[str]:
+        """Parts with at least one finding."""
+        return {finding.part for finding in self.findings}
+
+    def __str__(self) -> str:
+        if self.complete:
+            return (f"Der Präventionsplan ist vollständig. Die Meldekette erreicht alle in "
+                    f"{self.chain_hours:g} Stunden.")
+        lines = [f"Der Präventionsplan hat {len(self.findings)} Lücke(n):"]
+        lines += [f"- {finding}" for finding in self.findings]
+        return "\n".join(lines)
+
+
+def _missing_fields(plan: PreventionPlan) -> list[Finding]:
+    findings = []
+    for part, required in _TABLES.items():
+        for index, record in enumerate(getattr(plan, part)):
+            for key in required:
+                value = record.get(key)
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    findings.append(Finding(part, f"{part}[{index}]", f"Feld '{key}' fehlt oder ist leer."))
+    return findings
+
+
+def _check_roles(plan: PreventionPlan) -> list[Finding]:
+    filled = {str(record.get("rolle", "")) for record in plan.rollen}
+    findings = [Finding("rollen", "", f"Rolle '{key}' ({name}) ist nicht besetzt.")
+                for key, name in ROLES.items() if key not in filled]
+    for index, record in enumerate(plan.rollen):
+        if record.get("rolle") not in ROLES:
+            findings.append(Finding("rollen", f"rollen[{index}]",
+                                    f"Unbekannte Rolle {record.get('rolle')!r}; erlaubt: "
+                                    f"{', '.join(ROLES)}."))
+        elif record.get("vertretung") and record.get("vertretung") == record.get("funktion"):
+            findings.append(Finding("rollen", f"rollen[{index}]",
+                                    "Vertretung und Funktion sind dieselbe Stelle."))
+    return findings
+
+
+def _check_network(plan: PreventionPlan) -> list[Finding]:
+    sectors = {str(member.get("sektor", "")) for member in plan.netzwerk}
+    return [Finding("netzwerk", "", f"Kein Netzwerkpartner aus dem Sektor '{sector}'.")
+            for sector in REQUIRED_SECTORS if sector not in sectors]
+
+
+def _check_chain(plan: PreventionPlan) -> tuple[list[Finding], float]:
+    graph = plan.chain_graph()
+    known = set(ROLES) | {str(member.get("name", "")) for member in plan.netzwerk}
+    findings = [Finding("kette", f"kette[{index}]", f"'{name}' ist weder Rolle noch Netzwerkpartner.")
+                for index, link in enumerate(plan.kette)
+                for name in (str(link.get("von", "")), str(link.get("an", "")))
+                if name and name not in known]
+    for index, link in enumerate(plan.kette):
+        hours = link.get("frist_stunden")
+        if hours is not None and (not isinstance(hours, int | float) or isinstance(hours, bool)
+                                  or hours < 0):
+            findings.append(Finding("kette", f"kette[{index}]",
+                                    f"'frist_stunden' = {hours!r} ist keine Zahl ≥ 0."))
+    if "koordination" not in graph:
+        findings.append(Finding("kette", "", "Die Meldekette beginnt nicht bei der Krisenkoordination."))
+        return findings, float("inf")
+    hours_to = nx.single_source_dijkstra_path_length(graph, "koordination", weight="hours")
+    targets = (set(ROLES) - {"koordination"}) | {str(m.get("name", "")) for m in plan.netzwerk}
+    unreached = sorted(target for target in targets if target not in hours_to)
+    if unreached:
+        findings.append(Finding("kette", "", "Die Meldekette erreicht nicht: " + ", ".join(unreached) + "."))
+        return findings, float("inf")
+    chain_hours = max((hours_to[target] for target in targets), default=0.0)
+    if chain_hours > MAX_CHAIN_HOURS:
+        findings.append(Finding("kette", "", f"Die Meldekette braucht {chain_hours:g} Stunden, "
+                                             f"mehr als {MAX_CHAIN_HOURS:g}."))
+    return findings, float(chain_hours)
+
+
+def _check_triggers(plan: PreventionPlan) -> list[Finding]:
+    phases = [str(trigger.get("phase", "")) for trigger in plan.ausloeser]
+    findings = [Finding("ausloeser", f"ausloeser[{index}]",
+                        f"Unbekannte Phase {phase!r}; erlaubt: {', '.join(PHASES)}.")
+                for index, phase in enumerate(phases) if phase and phase not in PHASES]
+    findings += [Finding("ausloeser", "", f"Kein Auslöser für die Phase '{phase}' ({PHASES[phase]}).")
+                 for phase in ("latent", "akut", "nachkrise") if phase not in phases]
+    return findings
+
+
+def check_plan(plan: PreventionPlan | Mapping[str, Any]) -> PlanCheck:
+    """Check a Präventionsplan for completeness.
+
+    Checks: every record has its fields; every role in :data:`ROLES` is filled, with a deputy
+    other than the role holder; the network reaches every sector in :data:`REQUIRED_SECTORS`;
+    the communication chain names only roles and network partners, starts at the coordination,
+    reaches every role and partner (a graph search) within :data:`MAX_CHAIN_HOURS`; there are
+    triggers for the phases latent, akut and Nachkrise.
+
+    Parameters
+    ----------
+    plan : PreventionPlan or dict
+
+    Returns
+    -------
+    PlanCheck
+
+    Examples
+    --------
+    >>> result = check_plan({"kommune": "Musterstadt"})
+    >>> result.complete, sorted(result.parts_missing())
+    (False, ['ausloeser', 'kette', 'netzwerk', 'rollen'])
+    >>> print(check_plan(example_plan()))
+    Der Präventionsplan ist vollständig. Die Meldekette erreicht alle in 3 Stunden.
+    """
+    if not isinstance(plan, PreventionPlan):
+        plan = PreventionPlan.from_dict(plan)
+    findings = []
+    if not plan.kommune.strip():
+        findings.append(Finding("plan", "", "Der Name der Kommune fehlt."))
+    findings += _missing_fields(plan) + _check_roles(plan) + _check_network(plan)
+    chain_findings, chain_hours = _check_chain(plan)
+    findings += chain_findings + _check_triggers(plan)
+    return PlanCheck(findings=tuple(findings), chain_hours=chain_hours)
