@@ -11,17 +11,20 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from kokosim._validate import check_integer
 from kokosim.neighbourhood.model import OBSERVABLES, Neighbourhood
 from kokosim.neighbourhood.parameters import validate_all
 from kokosim.scenarios import SCENARIOS, get_scenario
+
+if TYPE_CHECKING:  # matplotlib is imported only when plotting: spawned workers start faster
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["compare", "run_scenario", "plot_observable", "plot_overview", "OKABE_ITO",
            "OVERVIEW"]
@@ -158,6 +161,7 @@ def plot_observable(frame: pd.DataFrame, observable: str, ax: Axes | None = None
     --------
     >>> frame = compare(["neue_unterkunft"], seeds=2, steps=3, processes=1, progress=False,
     ...                 width=10, height=10)
+    >>> import matplotlib.pyplot as plt
     >>> plot_observable(frame, "trust").get_ylabel()
     'Vertrauen in die Stadt (0–1)'
     >>> plt.close("all")
@@ -166,6 +170,8 @@ def plot_observable(frame: pd.DataFrame, observable: str, ax: Axes | None = None
         raise ValueError(f"observable={observable!r} is unknown; choose one of: "
                          f"{', '.join(OBSERVABLES)}")
     if ax is None:
+        import matplotlib.pyplot as plt
+
         ax = plt.figure(figsize=(7, 4)).add_subplot()
     for index, (scenario, part) in enumerate(frame.groupby("scenario", sort=False)):
         stats = part.groupby("step")[observable].agg(["mean", "sem"])
@@ -188,15 +194,20 @@ def plot_overview(frame: pd.DataFrame, observables: Sequence[str] = OVERVIEW) ->
     --------
     >>> frame = compare(["neue_unterkunft"], seeds=1, steps=2, processes=1, progress=False,
     ...                 width=10, height=10)
+    >>> import matplotlib.pyplot as plt
     >>> len(plot_overview(frame, ["trust", "incidents"]).axes)
     2
     >>> plt.close("all")
     """
+    import matplotlib.pyplot as plt
+
     rows = (len(observables) + 1) // 2
     figure, axes = plt.subplots(rows, 2, figsize=(12, 3.6 * rows), squeeze=False)
     for ax, observable in zip(axes.flat, observables):
         plot_observable(frame, observable, ax=ax)
         ax.set_title(OBSERVABLES[observable])
+    for ax in axes.flat[1:len(observables)]:
+        ax.get_legend().remove()  # one legend (in the first panel) serves all panels
     for ax in axes.flat[len(observables):]:
         figure.delaxes(ax)
     figure.suptitle("Szenarienvergleich: Mittelwert und 95-%-Band über die Läufe")

@@ -10,8 +10,11 @@ One time step is one week.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kokosim._validate import check_integer, check_number
@@ -25,7 +28,14 @@ __all__ = [
     "validate",
     "validate_all",
     "parameter_table",
+    "TABLE_START",
+    "TABLE_END",
+    "write_parameter_table",
 ]
+
+#: Markers around the generated parameter table in the ODD protocol.
+TABLE_START = "<!-- Parametertabelle: erzeugt von write_parameter_table(), nicht von Hand ändern -->"
+TABLE_END = "<!-- Ende der Parametertabelle -->"
 
 #: Parameter groups, in the order widgets and the ODD show them.
 GROUPS: tuple[str, ...] = ("Stadtteil", "Konflikte", "Gerüchte", "Extremereignis",
@@ -321,3 +331,34 @@ def parameter_table() -> str:
                          f"{default} | {record.range_text} | {'ja' if record.live else 'nein'} | "
                          f"{record.help} |")
     return "\n".join(lines)
+
+
+def write_parameter_table(path: str | os.PathLike[str]) -> None:
+    """Replace the parameter table between :data:`TABLE_START` and :data:`TABLE_END` in a
+    Markdown file (the ODD protocol) by :func:`parameter_table`; the write is atomic.
+
+    Raises
+    ------
+    ValueError
+        If the file does not contain both markers, in this order.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> odd = pathlib.Path(tempfile.mkdtemp()) / "odd.md"
+    >>> _ = odd.write_text(f"# ODD\\n{TABLE_START}\\nalt\\n{TABLE_END}\\n", encoding="utf-8")
+    >>> write_parameter_table(odd)
+    >>> "| `width` |" in odd.read_text(encoding="utf-8")
+    True
+    """
+    target = Path(path)
+    text = target.read_text(encoding="utf-8")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{target}: markers {TABLE_START!r} and {TABLE_END!r} not found in order")
+    updated = (text[:start + len(TABLE_START)] + "\n" + parameter_table() + "\n"
+               + text[end:])
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(updated)
+    os.replace(temporary, target)
