@@ -269,20 +269,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                            "oder ein Master Ausgaben enthält")
     mode.add_argument("--strip", action="store_true",
                       help="Ausgaben und Ausführungszähler aus den Master-Notebooks entfernen")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT,
+                        help="Kurswurzel (Standard: das Repository dieses Pakets)")
     args = parser.parse_args(argv)
+    root = args.root.resolve()
     if args.check:
-        problems = check()
+        problems = check(root)
         for problem in problems:
             print(problem, file=sys.stderr)
         if not problems:
             print("Alle Kopien für Teilnehmende sind aktuell; Master ohne Ausgaben.")
         return 1 if problems else 0
     if args.strip:
-        stripped = [path for path in master_notebooks() if strip_outputs(path)]
+        stripped = [path for path in master_notebooks(root) if strip_outputs(path)]
         for path in stripped:
-            print(f"Ausgaben entfernt: {path.relative_to(REPO_ROOT)}")
+            print(f"Ausgaben entfernt: {path.relative_to(root)}")
         return 0
-    changed = build()
+    changed = build(root)
     for relpath in changed:
         print(f"aktualisiert: {relpath}")
     if not changed:

@@ -1,0 +1,93 @@
+"""Student copies are generated from the masters without drift; ``--check`` catches drift."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_output
+
+from kokosim import coursebuild
+from kokosim.coursebuild import REPO_ROOT, SOURCE_DIR
+
+MODULES = coursebuild.master_modules()
+
+
+def test_every_master_module_is_generated_and_committed():
+    assert MODULES, "no module has master notebooks"
+    for module in MODULES:
+        masters = sorted(path.name for path in (REPO_ROOT / SOURCE_DIR / module).glob("*.ipynb"))
+        copies = sorted(path.name for path in (REPO_ROOT / module).glob("*.ipynb"))
+        assert copies == masters, f"{module}/ does not hold one copy per master"
+
+
+def test_repository_has_no_drift_and_check_exits_zero(capsys):
+    assert coursebuild.main(["--check"]) == 0, capsys.readouterr().err
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    """A throw-away course root: course/ and the generated module folders."""
+    shutil.copytree(REPO_ROOT / "course", tmp_path / "course",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for module in MODULES:
+        shutil.copytree(REPO_ROOT / module, tmp_path / module)
+    return tmp_path
+
+
+def _add_output(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    cell.outputs = [new_output("stream", name="stdout", text="Ausgabe\n")]
+    cell.execution_count = 3
+    nbformat.write(notebook, path)
+
+
+def test_check_names_drift_stray_copies_and_master_outputs_then_build_repairs(course_copy, capsys):
+    module = MODULES[0]
+    copies = sorted((course_copy / module).glob("*.ipynb"))
+    edited, deleted = copies[0], copies[1]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("IHRE LÖSUNG HIER", "gelöst"),
+                      encoding="utf-8")
+    deleted.unlink()
+    stray = course_copy / module / "von_hand.ipynb"
+    shutil.copy(copies[2], stray)
+    master = sorted((course_copy / SOURCE_DIR / module).glob("*.ipynb"))[0]
+    _add_output(master)
+
+    assert coursebuild.main(["--check", "--root", str(course_copy)]) == 1
+    report = capsys.readouterr().err
+    for path in (edited, deleted, stray, master):
+        assert str(path.relative_to(course_copy)) in report, report
+    assert len(report.strip().splitlines()) == 4, report
+
+    readme = (course_copy / module / "README.md").read_bytes()
+    changed = coursebuild.build(course_copy)
+    assert sorted(changed) == sorted(path.relative_to(course_copy)
+                                     for path in (edited, deleted, stray))
+    assert not stray.exists()
+    assert (course_copy / module / "README.md").read_bytes() == readme
+    for copy in copies:
+        assert copy.read_bytes() == (REPO_ROOT / module / copy.name).read_bytes(), copy.name
+    # generation strips outputs: the master with outputs still yields the committed copy
+    assert not list(course_copy.glob("gradebook.db")) and not list(course_copy.rglob("*.db"))
+
+
+def test_strip_removes_outputs_and_counts_only_when_present(tmp_path):
+    master = tmp_path / "master.ipynb"
+    shutil.copy(coursebuild.master_notebooks()[0], master)
+    _add_output(master)
+    assert coursebuild.notebook_outputs(master)
+    assert coursebuild.strip_outputs(master) is True
+    assert coursebuild.notebook_outputs(master) == []
+    stripped = master.read_bytes()
+    assert coursebuild.strip_outputs(master) is False
+    assert master.read_bytes() == stripped
+    assert stripped == coursebuild.master_notebooks()[0].read_bytes()
+
+
+def test_generate_rejects_unknown_module(tmp_path):
+    with pytest.raises(ValueError, match="module='module99' has no folder"):
+        coursebuild.generate(["module99"], tmp_path)

@@ -1,0 +1,107 @@
+"""``course/kurs.toml`` matches the master notebooks; loader errors name file, key and problem."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kokosim.courseconfig import (
+    DEFAULT_CONFIG, CourseConfigError, Module, load_course, notebook_points,
+)
+from kokosim.coursebuild import master_modules
+
+
+def test_config_lists_every_master_module_and_notebook():
+    course = load_course()
+    assert [module.id for module in course.modules] == master_modules()
+    for module in course.modules:
+        masters = sorted(path.name for path in (course.source_dir / module.id).glob("*.ipynb"))
+        assert sorted(module.notebooks) == masters
+        for path in course.student_paths(module.id):
+            assert path.is_file(), f"{path} missing: run make students"
+
+
+def test_config_points_equal_notebook_points_and_meet_course_rules():
+    course = load_course()
+    for module in course.modules:
+        points = [notebook_points(path) for path in course.master_paths(module.id)]
+        assert sum(p.auto for p in points) == module.max_auto_points
+        assert sum(p.manual for p in points) == module.max_manual_points
+        assert module.max_auto_points >= 10, module.id
+        assert module.max_manual_points > 0, module.id
+        assert 3 <= len(module.notebooks) <= 4, module.id
+        assert 0 < module.pass_points <= module.max_points
+
+
+def test_certificate_needs_all_required_modules_passed():
+    course = load_course()
+    assert course.required_modules == 5
+    assert course.issuer.strip()
+    best = {module.id: module.max_points for module in course.modules}
+    assert course.certificate_earned(best) is course.complete
+    if course.modules:
+        first = course.modules[0]
+        assert not course.certificate_earned({**best, first.id: first.pass_points - 0.5})
+
+
+def test_module_pass_mark_is_inclusive():
+    module = Module("module1", "T", ("a.ipynb",), 1.0, 10.0, 2.0, 7.0)
+    assert module.passed(7.0) and not module.passed(6.99)
+    assert module.max_points == 12.0
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    shutil.copytree(DEFAULT_CONFIG.parent / "source", tmp_path / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    target = tmp_path / "kurs.toml"
+    shutil.copy(DEFAULT_CONFIG, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_copy_of_config_loads(config_copy):
+    assert load_course(config_copy).modules == load_course().modules
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("max_auto_points = ", "max_auto_points = 1 + ",
+     "not valid TOML"),
+    ("max_auto_points = ", "max_auto_points = 1",
+     r"\[\[modules\]\] #1 \(module1\), key 'max_auto_points': 1\d+ in the file, but the master "
+     r"notebooks have \d+ \(01_"),
+    ("max_manual_points = ", "max_manual_points = 9",
+     r"key 'max_manual_points': 9\d+ in the file"),
+    ('"01_konflikte_in_der_demokratie.ipynb"', '"01_fehlt.ipynb"',
+     r"key 'notebooks': .*01_fehlt.ipynb does not exist"),
+    ("hours = ", "hour = ", r"\[\[modules\]\] #1: unknown key\(s\) hour"),
+    ("hours = 5.0", "hours = -1", r"key 'hours': -1 must be a number > 0"),
+    ("pass_points = ", "pass_points = 999", r"key 'pass_points': 999\d* exceeds the maximum"),
+    ('rule = "all_modules_passed"', 'rule = "some"', r"\[certificate\], key 'rule': 'some' is not supported"),
+    ('id = "module1"', 'id = "modul eins"', r"key 'id': 'modul eins' must look like 'module1'"),
+    ("required_modules = 5", "required_modules = 0", r"key 'required_modules': 0 must be a whole number"),
+])
+def test_loader_errors_name_file_key_and_problem(config_copy, old, new, message):
+    _edit(config_copy, old, new)
+    with pytest.raises(CourseConfigError, match=message) as error:
+        load_course(config_copy)
+    assert str(config_copy) in str(error.value)
+
+
+def test_unlisted_master_notebook_is_an_error(config_copy):
+    source = config_copy.parent / "source" / "module1"
+    shutil.copy(next(source.glob("*.ipynb")), source / "05_extra.ipynb")
+    with pytest.raises(CourseConfigError, match=r"05_extra.ipynb .* are not listed"):
+        load_course(config_copy)
+
+
+def test_missing_config_file_is_named(tmp_path):
+    with pytest.raises(CourseConfigError, match=r"kurs.toml: course configuration not found"):
+        load_course(tmp_path / "kurs.toml")
