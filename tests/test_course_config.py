@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from kokosim.courseconfig import (
@@ -105,3 +107,15 @@ def test_unlisted_master_notebook_is_an_error(config_copy):
 def test_missing_config_file_is_named(tmp_path):
     with pytest.raises(CourseConfigError, match=r"kurs.toml: course configuration not found"):
         load_course(tmp_path / "kurs.toml")
+
+
+def test_course_home_links_exactly_the_existing_module_notebooks():
+    home = DEFAULT_CONFIG.parent / "index.ipynb"
+    text = "\n".join(cell.source for cell in nbformat.read(home, as_version=4).cells
+                     if cell.cell_type == "markdown")
+    links = set(re.findall(r"\]\(([^)]+\.ipynb)\)", text))
+    for link in links:
+        assert (home.parent / link).resolve().is_file(), f"index.ipynb links missing {link}"
+    course = load_course()
+    expected = {f"../{module.id}/{name}" for module in course.modules for name in module.notebooks}
+    assert links == expected
