@@ -1,5 +1,70 @@
 """Actor maps (Akteurslandkarten) for conflict analysis: build, analyse, draw, exchange, edit.
 
-Only the data model is imported eagerly; the other parts load on first use so that
-``import kokosim.stakeholders`` stays fast.
+One call per step for trainers::
+
+    from kokosim.stakeholders import *
+    karte = StakeholderMap()                       # or load_case_map() / StakeholderMap.from_csv(...)
+    karte.add_actor("Bürgerverein", sector="Zivilgesellschaft", influence=4, stance="contra")
+    print(summary(karte))                          # analyse
+    fig = draw(karte)                              # draw
+    save_figure(fig, "karte.png"); karte.to_csv("akteure.csv", "beziehungen.csv")  # save
+    StakeholderEditor(karte)                       # or all of it in the live workshop editor
+
+Submodules: :mod:`.model` (data model and validation), :mod:`.exchange` (CSV, JSON, GraphML,
+GEXF), :mod:`.analysis`, :mod:`.drawing`, :mod:`.editor`, :mod:`.cases` (shipped maps),
+:mod:`.style` (palette and German labels). Only the model is imported at once; the rest loads on
+first use, so ``import kokosim.stakeholders`` stays fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from kokosim.stakeholders.model import (
+    DIRECTED_KINDS,
+    RELATION_KINDS,
+    ROLES,
+    SECTORS,
+    STANCES,
+    SYMMETRIC_KINDS,
+    FieldError,
+    StakeholderMap,
+)
+
+# Public names loaded on first use: name -> submodule.
+_LAZY = {
+    **dict.fromkeys(("MapFileError", "read_csv", "write_csv", "read_json", "write_json",
+                     "read_graphml", "write_graphml", "write_gexf"), "exchange"),
+    **dict.fromkeys(("working_ties", "signed_ties", "centralities", "brokers", "silos",
+                     "isolated_actors", "articulation_points", "no_path_to_self",
+                     "camps_without_cooperation", "mendelow", "influence_by_camp", "conflicts",
+                     "conflict_hotspots", "unbalanced_triads", "structural_balance", "summary"),
+                    "analysis"),
+    **dict.fromkeys(("MAX_DRAWN_ACTORS", "layout", "draw", "draw_mendelow", "save_figure"),
+                    "drawing"),
+    "StakeholderEditor": "editor",
+    **dict.fromkeys(("CASE_MAP_TITLE", "load_case_map", "example_map"), "cases"),
+}
+
+__all__ = [
+    "StakeholderMap",
+    "FieldError",
+    "SECTORS",
+    "ROLES",
+    "STANCES",
+    "RELATION_KINDS",
+    "DIRECTED_KINDS",
+    "SYMMETRIC_KINDS",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"kokosim.stakeholders.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'kokosim.stakeholders' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

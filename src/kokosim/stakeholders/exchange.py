@@ -63,6 +63,7 @@ from kokosim.stakeholders.style import SECTOR_COLOURS, hex_to_rgb
 
 __all__ = [
     "MapFileError",
+    "parse_text",
     "ACTOR_HEADERS",
     "RELATION_HEADERS",
     "read_csv",
@@ -176,8 +177,20 @@ def _build(actor_records: Iterable[_Record], relation_records: Iterable[_Record]
 # ---------------------------------------------------------------------------------------------
 # Text values (CSV cells, GraphML strings)
 
-def _from_text(field: str, text: str) -> Any:
-    """Convert a cell to the field's type; unconvertible text is returned for the validator."""
+def parse_text(field: str, text: str) -> Any:
+    """Convert the text of a table cell or form field to the type of ``field``.
+
+    Text that cannot be converted is returned unchanged, so that the field's validator rejects
+    it with its usual message. Numbers may use a decimal comma; flags accept ja/nein, x, 1/0,
+    true/false; stances are separated by ``/``, ``,`` or ``|``.
+
+    Examples
+    --------
+    >>> parse_text("power", "7,5"), parse_text("is_self", "ja"), parse_text("stance", "pro/neutral")
+    (7.5, True, ('pro', 'neutral'))
+    >>> parse_text("influence", "viel")
+    'viel'
+    """
     text = text.strip()
     lowered = text.casefold()
     if field in _INTEGER_FIELDS and re.fullmatch(r"[+-]?\d+", text):
@@ -257,7 +270,7 @@ def _csv_records(path: PathLike, headers: dict[str, tuple[str, ...]], required: 
             problems.append(f"{where}: {len(row)} Spalten, die Kopfzeile hat nur {len(header)} "
                             f"(Trennzeichen '{delimiter}' in einem Text ohne Anführungszeichen?)")
             continue
-        cells = {field: (label, _from_text(field, row[index]))
+        cells = {field: (label, parse_text(field, row[index]))
                  for index, (field, label) in columns.items()
                  if index < len(row) and (row[index].strip() or field in required)}
         records.append((where, cells))
@@ -478,7 +491,7 @@ def read_graphml(path: PathLike) -> StakeholderMap:
     except Exception as error:  # networkx/XML raise many kinds; all mean "not a readable file"
         raise MapFileError([f"{name}: kein lesbares GraphML ({error})"]) from None
     actors = [(f"{name}, Knoten '{node}'",
-               {"name": ("id", node), **{f: (f, _from_text(f, v) if f == "stance" else v)
+               {"name": ("id", node), **{f: (f, parse_text(f, v) if f == "stance" else v)
                                          for f, v in data.items()}})
               for node, data in graph.nodes(data=True)]
     relations = [(f"{name}, Kante '{source}' → '{target}'",
