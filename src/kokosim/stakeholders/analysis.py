@@ -190,8 +190,9 @@ def brokers(karte: StakeholderMap, seed: int = 0) -> pd.DataFrame:
     """
     graph = working_ties(karte)
     betweenness = _betweenness(graph, seed)
-    constraint = nx.constraint(graph)
-    effective = nx.effective_size(graph)
+    # networkx refuses Burt's measures on a map without actors
+    constraint = nx.constraint(graph) if len(graph) else {}
+    effective = nx.effective_size(graph) if len(graph) else {}
     actors = list(graph.nodes)
     table = _frame({
         "Betweenness": [betweenness[a] for a in actors],
