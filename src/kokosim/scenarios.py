@@ -41,7 +41,7 @@ _NEW_SHELTER = {
     "attitude_mean": 0.5,
     "threat_mean": 0.25,
     "trust_mean": 0.5,
-    "dispute_rate": 0.02,
+    "dispute_rate": 0.01,
 }
 _EVENT = {**_NEW_SHELTER, "shock_step": 30, "shock_size": 0.6}
 

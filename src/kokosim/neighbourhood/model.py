@@ -501,9 +501,13 @@ class Neighbourhood(mesa.Model):
             else self.early_warning_coverage
 
     def _tension(self) -> np.ndarray:
-        """Epstein's grievance G = H (1 - L): hardship is the mean of threat and prejudice met
-        in the neighbourhood, legitimacy is trust in the city."""
-        hardship = (self.threat + (1 - self.attitude) * self.other_share) / 2
+        """Epstein's grievance G = H (1 - L) with legitimacy L = trust in the city.
+
+        Hardship combines perceived threat with the prejudice met in the neighbourhood,
+        ``H = 1 - (1 - threat) (1 - (1 - attitude) * other_share)``: it equals the threat where
+        nobody meets the other group with prejudice, and grows with both.
+        """
+        hardship = 1 - (1 - self.threat) * (1 - (1 - self.attitude) * self.other_share)
         return grievance(hardship, self.trust)
 
     def _spread_rumours(self) -> None:
