@@ -192,7 +192,7 @@ class StakeholderEditor:
     # ------------------------------------------------------------------ feedback
     def _say(self, text: str, ok: bool = True) -> None:
         colour = "#006400" if ok else "#B00000"
-        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+        self.message.value = f"<span style='color:{colour}'>{html.escape(text, quote=False)}</span>"
 
     def _run(self, action: Callable[[], str], change: bool) -> None:
         """Run ``action``; on success keep the previous map for undo and redraw."""
@@ -207,7 +207,7 @@ class StakeholderEditor:
         except MapFileError as error:
             self.karte, self._positions = before
             self.message.value = ("<span style='color:#B00000'>" + "<br>".join(
-                html.escape(line) for line in str(error).splitlines()) + "</span>")
+                html.escape(line, quote=False) for line in str(error).splitlines()) + "</span>")
             return
         except OSError as error:
             self.karte, self._positions = before
