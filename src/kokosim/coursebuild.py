@@ -3,7 +3,7 @@
 Master notebooks (with solutions and hidden tests) live in ``course/source/moduleN/``; the student
 copies in ``moduleN/`` are generated from them by nbgrader's ``generate_assignment`` with the
 course configuration ``course/nbgrader_config.py``. This module runs nbgrader into a temporary
-folder with a temporary gradebook (so no run leaves a database or half-written folder in the
+folder with a throw-away gradebook (so no run leaves a database or half-written folder in the
 checkout) and then copies the generated files into ``moduleN/``; other files there (``README.md``)
 are left alone.
 
@@ -92,11 +92,27 @@ def _nbgrader_config(root: Path, release_dir: Path, db_url: str):
     return config
 
 
+_scratch_dir: tempfile.TemporaryDirectory[str] | None = None
+
+
+def _scratch_gradebook_url() -> str:
+    """URL of a throw-away SQLite gradebook, shared by all generations in this process.
+
+    Creating a gradebook costs seconds (nbgrader runs ``alembic`` for every new database), and the
+    student copies do not depend on what the gradebook holds, so one per process is enough. The
+    folder is removed when the process exits.
+    """
+    global _scratch_dir
+    if _scratch_dir is None:
+        _scratch_dir = tempfile.TemporaryDirectory(prefix="kokosim-gradebook-")
+    return f"sqlite:///{Path(_scratch_dir.name) / 'gradebook.db'}"
+
+
 def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) -> list[Path]:
     """Run nbgrader's ``generate_assignment`` for ``modules`` into ``release_dir/<module>``.
 
-    All modules share one temporary SQLite gradebook that is deleted afterwards (creating a
-    gradebook costs a few seconds: nbgrader runs ``alembic`` once per new database).
+    nbgrader records the assignments in a throw-away SQLite gradebook outside the course root
+    (see :func:`_scratch_gradebook_url`); the checkout never receives a database.
 
     Parameters
     ----------
@@ -130,14 +146,13 @@ def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) 
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    with tempfile.TemporaryDirectory(prefix="kokosim-gradebook-") as db_dir:
-        config = _nbgrader_config(root, release_dir, f"sqlite:///{Path(db_dir) / 'gradebook.db'}")
-        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-        for module in modules:
-            result = api.generate_assignment(module, force=True, create=True)
-            if not result["success"]:
-                raise RuntimeError(f"nbgrader generate_assignment {module} failed:\n"
-                                   f"{result.get('log', '')}\n{result.get('error', '')}")
+    config = _nbgrader_config(root, release_dir, _scratch_gradebook_url())
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    for module in modules:
+        result = api.generate_assignment(module, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader generate_assignment {module} failed:\n"
+                               f"{result.get('log', '')}\n{result.get('error', '')}")
     return sorted(path for module in modules for path in (release_dir / module).rglob("*")
                   if path.is_file())
 
