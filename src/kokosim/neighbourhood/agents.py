@@ -65,6 +65,9 @@ class Dispute(mesa.Agent):
         Who handles the case.
     intervention : str or None
         Key of the running intervention (a rung of :data:`kokosim.escalation.LADDER`).
+    recruiting : bool
+        ``True`` while a mobilisation cascade runs: it starts whenever the dispute climbs to a
+        stage of 4 or more and stops after a week in which nobody joined.
     """
 
     def __init__(self, model: Neighbourhood, parties: np.ndarray, cause: str) -> None:
@@ -77,6 +80,7 @@ class Dispute(mesa.Agent):
         self.detected: int | None = None
         self.manager: ConflictManager | None = None
         self.intervention: str | None = None
+        self.recruiting = False
         model.coalition[parties] = self.unique_id
 
     @property
@@ -95,11 +99,12 @@ class Dispute(mesa.Agent):
         return 0.0 if self.intervention is None else ladder_fit(self.intervention, self.stage)
 
     def step(self) -> None:
-        """One week: change stage, then mobilise, cause incidents and get reported."""
+        """One week: change stage, then mobilise (while the cascade runs), cause incidents and
+        get reported."""
         if not self.change_stage():
             return
-        if self.stage >= MOBILISING_STAGE:
-            self.model.mobilise(self)
+        if self.recruiting:
+            self.recruiting = self.model.mobilise(self)
         if self.stage >= VIOLENT_STAGE:
             count = self.model.rng.poisson(self.model.incident_rate * (self.stage - VIOLENT_STAGE + 1))
             if count:
@@ -109,20 +114,22 @@ class Dispute(mesa.Agent):
     def change_stage(self) -> bool:
         """Escalate or de-escalate one stage at random; return ``False`` if the dispute ended.
 
-        Escalation grows with the members' tension and the number of allies and is held back by
+        Escalation grows with the members' mean tension at the start of the week
+        (``model.camp_tension``) and the number of allies and is held back by
         a fitting intervention; self-calming grows with the parties' trust and gets harder the
         higher the stage.
         """
         model = self.model
-        members = self.members
-        pressure = 1.0 + min(members.size - 2, ALLY_PRESSURE) / ALLY_PRESSURE
-        tension = model.tension[members].sum() / members.size
-        trust = model.trust[members[:2]].sum() / 2
-        p_up = model.escalation_rate * (0.5 + tension) * pressure * (1.0 - self.fit)
+        first, second = self.members[:2]
+        pressure = 1.0 + min(self.members.size - 2, ALLY_PRESSURE) / ALLY_PRESSURE
+        trust = (model.trust[first] + model.trust[second]) / 2
+        p_up = (model.escalation_rate * (0.5 + model.camp_tension[self.unique_id]) * pressure
+                * (1.0 - self.fit))
         p_down = model.deescalation_rate * (0.5 + trust) * (10 - self.stage) / 9
         draw = self.random.random()
         if draw < p_up:
             self.stage = min(self.stage + 1, 9)
+            self.recruiting = self.stage >= MOBILISING_STAGE
         elif draw < p_up + p_down:
             self.stage -= 1
             if self.stage == 0:

@@ -123,7 +123,8 @@ _LADDER_CHOICE: dict[int, tuple[str, ...]] = {
 
 def _neighbours_of(ties: sparse.csr_array, nodes: np.ndarray) -> np.ndarray:
     """All tie ends of ``nodes``, with repeats (one entry per tie): a gather of CSR rows."""
-    starts, lengths = ties.indptr[nodes], np.diff(ties.indptr)[nodes]
+    starts = ties.indptr[nodes]
+    lengths = ties.indptr[nodes + 1] - starts
     row_start = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
     return ties.indices[row_start + np.arange(lengths.sum())]
 
@@ -155,7 +156,7 @@ def mobilisation_round(ties: sparse.csr_array, members: np.ndarray,
     [1, 2]
     """
     candidates, counts = np.unique(_neighbours_of(ties, members), return_counts=True)
-    joins = activates(thresholds[candidates], counts) & ~np.isin(candidates, members)
+    joins = activates(thresholds[candidates], counts) & ~np.isin(candidates, members, kind="sort")
     return candidates[joins]
 
 
@@ -338,6 +339,8 @@ class Neighbourhood(mesa.Model):
         self.rumour = np.full(n, UNAWARE, dtype=np.int8)
         self.coalition = np.full(n, -1, dtype=np.int64)
         self.tension = self._tension()
+        #: Mean tension of each dispute's members at the start of the week, by ``unique_id``.
+        self.camp_tension = self._camp_means(self.tension)
 
     # --- live-run API ---------------------------------------------------------------------------
     def set_parameter(self, name: str, value: Any) -> None:
@@ -475,6 +478,7 @@ class Neighbourhood(mesa.Model):
         self._recover()
         self.tension = self._tension()
         self._start_disputes()
+        self.camp_tension = self._camp_means(self.tension)
         for kind in (Dispute, ConflictManager):
             if kind in self.agents_by_type:
                 self.agents_by_type[kind].shuffle_do("step")
@@ -509,6 +513,13 @@ class Neighbourhood(mesa.Model):
         """
         hardship = 1 - (1 - self.threat) * (1 - (1 - self.attitude) * self.other_share)
         return grievance(hardship, self.trust)
+
+    def _camp_means(self, values: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` over the members of each dispute, indexed by its ``unique_id``."""
+        in_camp = self.coalition >= 0
+        camps = self.coalition[in_camp]
+        totals = np.bincount(camps, weights=values[in_camp])
+        return totals / np.maximum(np.bincount(camps, minlength=totals.size), 1)
 
     def _spread_rumours(self) -> None:
         """Rumours pass along spatial and (more likely) online ties; believing one raises threat
@@ -570,15 +581,18 @@ class Neighbourhood(mesa.Model):
                 Dispute(self, np.array([starter, target]), self.random.choice(CAUSES))
 
     # --- services for the agents ------------------------------------------------------------------
-    def mobilise(self, dispute: Dispute) -> None:
+    def mobilise(self, dispute: Dispute) -> bool:
         """One Granovetter round: residents who hold a negative image of the other group, are in
-        no other dispute and have enough ties to the dispute's members join it."""
+        no other dispute and have enough ties to the dispute's members join it.
+
+        Returns ``True`` if somebody joined (the cascade goes on).
+        """
         joiners = mobilisation_round(self.ties, dispute.members, self.threshold)
         joiners = joiners[(self.coalition[joiners] == -1)
                           & (self.attitude[joiners] < NEGATIVE_IMAGE)]
-        if joiners.size:
-            self.coalition[joiners] = dispute.unique_id
-            dispute.members = np.concatenate((dispute.members, joiners))
+        self.coalition[joiners] = dispute.unique_id
+        dispute.members = np.concatenate((dispute.members, joiners))
+        return joiners.size > 0
 
     def incident(self, resident: int, count: int) -> None:
         """``count`` incidents at a resident's home: threat up and trust down nearby, and the
@@ -668,15 +682,16 @@ class Neighbourhood(mesa.Model):
             **{f"disputes_stage_{number}": int(per_stage[number]) for number in range(1, 10)},
             "incidents": self.incidents,
             "incidents_total": self.incidents_total,
-            "detected_share": (float(np.mean([d.detected is not None for d in disputes]))
+            "detected_share": (sum(d.detected is not None for d in disputes) / len(disputes)
                                if disputes else math.nan),
             "detection_delay": (self._detection_weeks / self._detections if self._detections
                                 else math.nan),
-            "open_cases": sum(len(manager.cases) for manager in self._managers()),
+            "open_cases": sum(len(manager.cases) for manager in
+                              self.agents_by_type.get(ConflictManager, [])),
             "waiting_cases": len(self.waiting),
             "interventions_started": self.interventions_started,
             "interventions_succeeded": self.interventions_succeeded,
-            "mobilised": sum(len(dispute.allies) for dispute in disputes),
+            "mobilised": int(np.count_nonzero(self.coalition >= 0)) - 2 * len(disputes),
             "polarisation": float(2 * self.attitude.std()),
             "attitude": float(self.attitude.mean()),
             "trust": float(self.trust.mean()),

@@ -227,13 +227,13 @@ _RECORDS = (
        "Radius um den Ereignisort; 0 = die ganze Stadt ist betroffen.", "Extremereignis",
        live=True),
     # --- Konfliktmanagement ---------------------------------------------------------------------
-    _p("conflict_managers", "Konfliktmanager:innen", "Personen", 2, 0, 50, 1,
+    _p("conflict_managers", "Konfliktmanager:innen", "Personen", 2, 0, 200, 1,
        "Zahl der Konfliktmanager:innen der Kommune; ohne sie wird kein Fall bearbeitet.",
        "Konfliktmanagement", live=True),
     _p("case_capacity", "Fälle je Konfliktmanager:in", "Fälle", 4, 1, 50, 1,
        "Wie viele Fälle eine Konfliktmanager:in gleichzeitig bearbeiten kann.",
        "Konfliktmanagement", live=True),
-    _p("mediators", "Mediator:innen-Pool", "Personen", 4, 0, 100, 1,
+    _p("mediators", "Mediator:innen-Pool", "Personen", 4, 0, 400, 1,
        "Externe Fachleute für Prozessbegleitung, sozio-therapeutische Begleitung und Mediation; "
        "jede:r begleitet einen Fall.", "Konfliktmanagement", live=True),
     _p("early_warning_coverage", "Früherkennung (Anlaufstellen)", "je Woche", 0.25, 0.0, 1.0,
