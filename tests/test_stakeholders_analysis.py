@@ -72,7 +72,8 @@ def test_case_map_brokers_and_centralities(case: StakeholderMap) -> None:
     cut_off = ["Landesaufnahmebehörde (fiktiv)", "Kita Lindenweg (fiktiv)"]
     assert table.loc[cut_off, "Eigenvektor"].isna().all()
     assert table["Eigenvektor"].notna().sum() == 22
-    assert table.loc["Bürgerverein Nord", "Verbindungen"] == 7  # conflict and broken tie do not count
+    # the conflict and the broken relation of the Bürgerverein do not count as ties
+    assert table.loc["Bürgerverein Nord", "Verbindungen"] == 7
 
 
 def test_mutual_relations_count_the_same_in_either_direction() -> None:

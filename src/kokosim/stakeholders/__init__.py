@@ -3,12 +3,13 @@
 One call per step for trainers::
 
     from kokosim.stakeholders import *
-    karte = StakeholderMap()                       # or load_case_map() / StakeholderMap.from_csv(...)
+    karte = StakeholderMap()          # or load_case_map() or StakeholderMap.from_csv(...)
     karte.add_actor("Bürgerverein", sector="Zivilgesellschaft", influence=4, stance="contra")
-    print(summary(karte))                          # analyse
-    fig = draw(karte)                              # draw
-    save_figure(fig, "karte.png"); karte.to_csv("akteure.csv", "beziehungen.csv")  # save
-    StakeholderEditor(karte)                       # or all of it in the live workshop editor
+    print(summary(karte))             # analyse
+    fig = draw(karte)                 # draw
+    save_figure(fig, "karte.png")     # save the picture ...
+    karte.to_csv("akteure.csv", "beziehungen.csv")  # ... and the map
+    StakeholderEditor(karte)          # or all of it in the live workshop editor
 
 Submodules: :mod:`.model` (data model and validation), :mod:`.exchange` (CSV, JSON, GraphML,
 GEXF), :mod:`.analysis`, :mod:`.drawing`, :mod:`.editor`, :mod:`.cases` (shipped maps),

@@ -51,8 +51,11 @@ _FORMATS = (".png", ".svg", ".pdf")
 # ---------------------------------------------------------------------------------------------
 # Layout
 
+_Point = tuple[float, float]
+
+
 def layout(karte: StakeholderMap, seed: int = 0,
-           positions: Mapping[str, Sequence[float]] | None = None) -> dict[str, tuple[float, float]]:
+           positions: Mapping[str, Sequence[float]] | None = None) -> dict[str, _Point]:
     """Positions of all actors: a seeded spring layout, shadow parties in a column on the right.
 
     Parameters

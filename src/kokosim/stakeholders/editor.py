@@ -43,8 +43,8 @@ from kokosim.stakeholders.style import KIND_LABELS
 
 __all__ = ["StakeholderEditor"]
 
-_LABELS = {**{field: headers[0] for field, headers in {**ACTOR_HEADERS, **RELATION_HEADERS}.items()},
-           "image": "Bild"}
+_LABELS = {field: headers[0] for field, headers in {**ACTOR_HEADERS, **RELATION_HEADERS}.items()}
+_LABELS["image"] = "Bild"
 _WIDE = w.Layout(width="95%")
 
 
@@ -109,7 +109,8 @@ class StakeholderEditor:
         self.actor_form: dict[str, w.ValueWidget] = {
             "name": w.Combobox(description="Name", placeholder="Name des Akteurs", **text),
             "sector": w.Dropdown(description="Sektor", options=SECTORS, value="Sonstige", **text),
-            "role": w.Dropdown(description="Rolle", options=[("– keine Angabe –", ""), *((r, r) for r in ROLES)],
+            "role": w.Dropdown(description="Rolle",
+                               options=[("– keine Angabe –", ""), *((r, r) for r in ROLES)],
                                **text),
             "influence": w.BoundedIntText(description="Einfluss", value=1, min=0, max=999,
                                           **text),

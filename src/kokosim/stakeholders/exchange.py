@@ -418,6 +418,18 @@ def read_json(path: PathLike) -> StakeholderMap:
     ------
     MapFileError
         For invalid JSON (with line) or invalid content (with record number and field).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "karte.json"
+    >>> _ = path.write_text('{"format": "kokosim-akteurslandkarte", "version": 1, '
+    ...                     '"actors": [{"name": "A", "power": 12}]}', encoding="utf-8")
+    >>> read_json(path)
+    Traceback (most recent call last):
+    ...
+    kokosim.stakeholders.exchange.MapFileError: Die Karte wurde nicht geladen (1 Fehler):
+    karte.json, Akteur Nr. 1, Feld 'power': '12' ist keine Zahl von 0 bis 10
     """
     name = Path(path).name
     try:
@@ -484,6 +496,17 @@ def read_graphml(path: PathLike) -> StakeholderMap:
     ------
     MapFileError
         For unreadable XML or invalid content (naming the node or edge and the field).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "karte.graphml"
+    >>> _ = path.write_text("<graphml>", encoding="utf-8")
+    >>> read_graphml(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kokosim.stakeholders.exchange.MapFileError: Die Karte wurde nicht geladen (1 Fehler):
+    karte.graphml: kein lesbares GraphML (...)
     """
     name = Path(path).name
     try:

@@ -58,7 +58,8 @@ __all__ = [
 
 SECTORS: tuple[str, ...] = (
     "Verwaltung", "Politik", "Zivilgesellschaft", "Migrantenselbstorganisation",
-    "Polizei/Ordnung", "Medien", "Wirtschaft", "Religionsgemeinschaft", "Bewohnerschaft", "Sonstige",
+    "Polizei/Ordnung", "Medien", "Wirtschaft", "Religionsgemeinschaft", "Bewohnerschaft",
+    "Sonstige",
 )
 ROLES: tuple[str, ...] = ("Schlüsselakteur", "Primärakteur", "Sekundärakteur", "Veto-Player")
 STANCES: tuple[str, ...] = ("pro", "contra", "neutral")
@@ -141,9 +142,8 @@ def _choice(options: tuple[str, ...], english: str, german: str,
 
 
 def _stances(field: str, value: object) -> tuple[str, ...]:
-    items: Iterable[object] = [value] if isinstance(value, str) else value  # type: ignore[assignment]
     try:
-        items = list(items)
+        items = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
     except TypeError:
         items = [value]
     check = _choice(STANCES, "a stance", "keine Haltung")
@@ -359,17 +359,36 @@ class StakeholderMap:
                 f"{self._graph.number_of_edges()} Beziehungen)")
 
     def actor(self, name: str) -> dict[str, Any]:
-        """A copy of the attributes of actor ``name`` (all fields, defaults included)."""
+        """A copy of the attributes of actor ``name`` (all fields, defaults included).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> karte.add_actor("Presse", sector="Medien")
+        >>> karte.actor("Presse")["sector"], karte.actor("Presse")["power"]
+        ('Medien', None)
+        """
         self._require_actor("name", name)
         return dict(self._graph.nodes[name])
 
-    def relations(self, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    def relations(self, kinds: Iterable[str] | None = None
+                  ) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
         """Iterate ``(source, target, kind, attributes)`` in insertion order.
 
         Parameters
         ----------
         kinds : iterable of str, optional
             Only relations of these kinds.
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "ABC":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "allianz")
+        >>> karte.add_relation("C", "A", "einfluss", note="Geld")
+        >>> [(s, t, k) for s, t, k, _ in karte.relations(["einfluss"])]
+        [('C', 'A', 'einfluss')]
         """
         wanted = None if kinds is None else {validate_relation_field("kind", k) for k in kinds}
         for source, target, kind, data in self._graph.edges(keys=True, data=True):
@@ -398,7 +417,17 @@ class StakeholderMap:
         return None
 
     def relation(self, source: str, target: str, kind: str) -> dict[str, Any]:
-        """A copy of the attributes of a relation (mutual ones in either direction)."""
+        """A copy of the attributes of a relation (mutual ones in either direction).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "AB":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "konflikt", stage=3)
+        >>> karte.relation("B", "A", "konflikt")["stage"]
+        3
+        """
         stored = self._require_relation(source, target, kind)
         return dict(self._graph.edges[stored[0], stored[1], stored[2]])
 
@@ -411,6 +440,15 @@ class StakeholderMap:
         FieldError
             (a ``ValueError``) for an empty or taken name, an unknown field, a bad value, or a
             second actor flagged ``is_self``.
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> karte.add_actor("Stadt", sector="Verwaltung", influence=5, stance=("pro", "neutral"))
+        >>> karte.add_actor("Stadt")
+        Traceback (most recent call last):
+        ...
+        kokosim.stakeholders.model.FieldError: name='Stadt' already exists on the map
         """
         name = validate_actor_field("name", name)
         if name in self._graph:
@@ -421,12 +459,32 @@ class StakeholderMap:
         self._graph.add_node(name, **values)
 
     def update_actor(self, name: str, **attributes: Any) -> None:
-        """Change some attributes of actor ``name`` (the others stay)."""
+        """Change some attributes of actor ``name`` (the others stay).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> karte.add_actor("Stadt", influence=5)
+        >>> karte.update_actor("Stadt", power=8)
+        >>> karte.actor("Stadt")["influence"], karte.actor("Stadt")["power"]
+        (5, 8.0)
+        """
         self._require_actor("name", name)
         self._graph.nodes[name].update(self._checked_actor_fields(name, attributes))
 
     def remove_actor(self, name: str) -> None:
-        """Remove actor ``name`` together with all its relations."""
+        """Remove actor ``name`` together with all its relations.
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "AB":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "kooperation")
+        >>> karte.remove_actor("B")
+        >>> karte
+        StakeholderMap(1 Akteure, 0 Beziehungen)
+        """
         self._require_actor("name", name)
         self._graph.remove_node(name)
 
@@ -439,6 +497,17 @@ class StakeholderMap:
             (a ``ValueError``) for an unknown actor (field ``source``/``target``), a relation to
             itself, an unknown kind, a relation that exists already (mutual kinds in either
             direction), a bad value, or a ``stage`` on a relation that is not ``konflikt``.
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "AB":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "einfluss", strength=2)
+        >>> karte.add_relation("A", "X", "kooperation")
+        Traceback (most recent call last):
+        ...
+        kokosim.stakeholders.model.FieldError: target='X' is not an actor of the map
         """
         self._require_actor("source", source)
         self._require_actor("target", target)
@@ -454,16 +523,48 @@ class StakeholderMap:
         self._graph.add_edge(source, target, key=kind, kind=kind, **values)
 
     def update_relation(self, source: str, target: str, kind: str, **attributes: Any) -> None:
-        """Change some attributes of an existing relation (mutual ones found in either direction)."""
+        """Change some attributes of a relation (mutual ones are found in either direction).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "AB":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "konflikt", stage=2)
+        >>> karte.update_relation("B", "A", "konflikt", stage=5)
+        >>> karte.relation("A", "B", "konflikt")["stage"]
+        5
+        """
         stored = self._require_relation(source, target, kind)
         self._graph.edges[stored].update(self._checked_relation_fields(stored[2], attributes))
 
     def remove_relation(self, source: str, target: str, kind: str) -> None:
-        """Remove a relation (mutual ones found in either direction)."""
+        """Remove a relation (mutual ones found in either direction).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "AB":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "allianz")
+        >>> karte.remove_relation("B", "A", "allianz")
+        >>> karte.find_relation("A", "B", "allianz") is None
+        True
+        """
         self._graph.remove_edge(*self._require_relation(source, target, kind))
 
     def copy(self) -> StakeholderMap:
-        """An independent copy."""
+        """An independent copy.
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> karte.add_actor("A")
+        >>> twin = karte.copy()
+        >>> twin.update_actor("A", influence=3)
+        >>> karte == twin, karte.actor("A")["influence"]
+        (False, 1)
+        """
         twin = StakeholderMap()
         twin._graph = copy.deepcopy(self._graph)
         return twin
@@ -479,8 +580,11 @@ class StakeholderMap:
         >>> karte.add_actor("B")
         >>> karte.add_relation("A", "B", "einfluss", strength=2.0)
         >>> actors, relations = karte.to_records()
-        >>> actors[0]["influence"], relations
-        (2, [{'source': 'A', 'target': 'B', 'kind': 'einfluss', 'strength': 2.0, 'stage': None, 'note': ''}])
+        >>> actors[0]["influence"]
+        2
+        >>> relations  # doctest: +NORMALIZE_WHITESPACE
+        [{'source': 'A', 'target': 'B', 'kind': 'einfluss', 'strength': 2.0, 'stage': None,
+          'note': ''}]
         """
         actors = [{"name": name, **data} for name, data in self._graph.nodes(data=True)]
         relations = [{"source": s, "target": t, **{k: d[k] for k in ("kind", *RELATION_FIELDS)}}
@@ -490,7 +594,16 @@ class StakeholderMap:
     @classmethod
     def from_records(cls, actors: Iterable[Mapping[str, Any]],
                      relations: Iterable[Mapping[str, Any]] = ()) -> StakeholderMap:
-        """Build a map from records as made by :meth:`to_records` (all values are validated)."""
+        """Build a map from records as made by :meth:`to_records` (all values are validated).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap.from_records(
+        ...     [{"name": "A", "influence": 2}, {"name": "B"}],
+        ...     [{"source": "A", "target": "B", "kind": "informell"}])
+        >>> karte
+        StakeholderMap(2 Akteure, 1 Beziehungen)
+        """
         karte = cls()
         for record in actors:
             fields = dict(record)
@@ -514,12 +627,33 @@ class StakeholderMap:
 
     # ------------------------------------------------------------------ tables
     def actors_table(self) -> pd.DataFrame:
-        """All actors as a DataFrame indexed by name."""
+        """All actors as a DataFrame indexed by name.
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> karte.add_actor("A", influence=2)
+        >>> karte.actors_table()[["sector", "influence"]]
+              sector  influence
+        name
+        A     Sonstige          2
+        """
         columns = ["name", *ACTOR_FIELDS]
         return pd.DataFrame(self.to_records()[0], columns=columns).set_index("name")
 
     def relations_table(self) -> pd.DataFrame:
-        """All relations as a DataFrame (columns source, target, kind, strength, stage, note)."""
+        """All relations as a DataFrame (columns source, target, kind, strength, stage, note).
+
+        Examples
+        --------
+        >>> karte = StakeholderMap()
+        >>> for name in "AB":
+        ...     karte.add_actor(name)
+        >>> karte.add_relation("A", "B", "konflikt", stage=4)
+        >>> karte.relations_table()[["source", "target", "kind", "stage"]]
+          source target      kind  stage
+        0      A      B  konflikt      4
+        """
         columns = ["source", "target", "kind", *RELATION_FIELDS]
         return pd.DataFrame(self.to_records()[1], columns=columns)
 

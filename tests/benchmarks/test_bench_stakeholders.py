@@ -1,0 +1,89 @@
+"""Benchmark: analyses of a 5,000-actor random map (run with `make bench`; no timing asserts)."""
+
+from __future__ import annotations
+
+import random
+import time
+import warnings
+
+import networkx as nx
+import pytest
+
+from kokosim.stakeholders import (
+    RELATION_KINDS,
+    SECTORS,
+    STANCES,
+    StakeholderMap,
+    articulation_points,
+    brokers,
+    camps_without_cooperation,
+    centralities,
+    conflict_hotspots,
+    conflicts,
+    draw,
+    influence_by_camp,
+    isolated_actors,
+    mendelow,
+    no_path_to_self,
+    silos,
+    structural_balance,
+    summary,
+    unbalanced_triads,
+)
+
+ACTORS = 5000
+
+
+def random_map(actors: int, seed: int = 42) -> StakeholderMap:
+    """A map with communities: 50 groups, dense inside, sparse between, about 4 ties per actor."""
+    rng = random.Random(seed)
+    groups = [actors // 50] * 50
+    graph = nx.stochastic_block_model(
+        groups, [[0.03 if i == j else 0.0002 for j in range(50)] for i in range(50)], seed=seed)
+    karte = StakeholderMap()
+    for node in graph.nodes:
+        karte.add_actor(f"Akteur {node}", sector=rng.choice(SECTORS),
+                        influence=rng.randint(0, 10), stance=rng.choice(STANCES),
+                        power=rng.uniform(0, 10), interest=rng.uniform(0, 10),
+                        is_self=node == 0, is_shadow=rng.random() < 0.02)
+    for u, v in graph.edges:
+        kind = rng.choice(RELATION_KINDS)
+        karte.add_relation(f"Akteur {u}", f"Akteur {v}", kind,
+                           stage=rng.randint(1, 9) if kind == "konflikt" else None)
+    return karte
+
+
+@pytest.mark.bench
+def test_bench_analyses_of_a_large_map() -> None:
+    start = time.perf_counter()
+    karte = random_map(ACTORS)
+    build = time.perf_counter() - start
+    print(f"\n{ACTORS} Akteure, {karte.graph.number_of_edges()} Beziehungen; "
+          f"Aufbau mit Prüfung: {build:.2f} s")
+    baseline_start = time.perf_counter()
+    nx.betweenness_centrality(nx.Graph(karte.graph.to_undirected()), k=100, seed=0)
+    baseline = time.perf_counter() - baseline_start
+    print(f"Referenz: networkx-Betweenness (100 Stichproben) auf dem ganzen Graphen "
+          f"{baseline:.2f} s")
+    analyses = {
+        "centralities": centralities, "brokers": brokers, "silos": silos,
+        "isolated_actors": isolated_actors, "articulation_points": articulation_points,
+        "no_path_to_self": no_path_to_self, "camps_without_cooperation": camps_without_cooperation,
+        "mendelow": mendelow, "influence_by_camp": influence_by_camp, "conflicts": conflicts,
+        "conflict_hotspots": conflict_hotspots, "unbalanced_triads": unbalanced_triads,
+        "structural_balance": structural_balance, "summary": summary,
+    }
+    results = {}
+    for name, analysis in analyses.items():
+        start = time.perf_counter()
+        results[name] = analysis(karte)
+        seconds = time.perf_counter() - start
+        print(f"{name:28s} {seconds:7.2f} s  ({seconds / baseline:5.1f} × Referenz)")
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw(karte)
+    print(f"{'draw (vereinfacht)':28s} {time.perf_counter() - start:7.2f} s")
+    assert caught and "zu viele" in str(caught[0].message)
+    assert len(results["centralities"]) == ACTORS
+    assert results["summary"].startswith(f"Akteurslandkarte: {ACTORS} Akteure")
