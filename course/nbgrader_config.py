@@ -10,7 +10,8 @@ the master is newer (which would delete ``moduleN/README.md``) and writes to the
 only the notebooks.
 
 Run nbgrader from the repository root with the venv's ``bin/`` first on ``PATH`` (nbgrader calls
-the ``alembic`` executable), e.g. ``nbgrader autograde module1 --config course/nbgrader_config.py``.
+the ``alembic`` executable) and name this file (without ``.py``; nbgrader has no ``--config``):
+``nbgrader autograde module1 --NbGrader.config_file=course/nbgrader_config``.
 
 Gradebook: set ``KOKOSIM_GRADEBOOK`` to an SQLAlchemy URL (``sqlite:////pfad/gradebook.db`` or a
 PostgreSQL URL) or pass ``--db-url``. Without either, the gradebook lives outside the repository in
