@@ -169,3 +169,9 @@ def test_small_map_does_not_warn() -> None:
         warnings.simplefilter("error")
         draw(_random_map(20))
     assert drawing.MAX_DRAWN_ACTORS == 150
+
+
+def test_figures_show_themselves_in_jupyter() -> None:
+    """Without pyplot the inline backend registers no formatter; the figure brings its own."""
+    for figure in (draw(example_map()), draw_mendelow(example_map())):
+        assert figure._repr_png_().startswith(b"\x89PNG")

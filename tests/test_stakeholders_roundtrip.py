@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,32 +66,28 @@ def maps(draw: st.DrawFn) -> StakeholderMap:
     return karte
 
 
-_SETTINGS = settings(max_examples=40, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow])
+def _via_json(karte: StakeholderMap, folder: Path) -> StakeholderMap:
+    write_json(karte, folder / "karte.json")
+    return read_json(folder / "karte.json")
 
 
-@_SETTINGS
-@given(maps())
-def test_json_round_trip(karte: StakeholderMap) -> None:
+def _via_graphml(karte: StakeholderMap, folder: Path) -> StakeholderMap:
+    write_graphml(karte, folder / "karte.graphml")
+    return read_graphml(folder / "karte.graphml")
+
+
+def _via_csv(delimiter: str, english: bool):
+    def round_trip(karte: StakeholderMap, folder: Path) -> StakeholderMap:
+        write_csv(karte, folder / "a.csv", folder / "b.csv", delimiter=delimiter, english=english)
+        return read_csv(folder / "a.csv", folder / "b.csv")
+    return round_trip
+
+
+@pytest.mark.parametrize("round_trip", [
+    _via_json, _via_graphml, _via_csv(";", False), _via_csv(",", True)],
+    ids=["json", "graphml", "csv-de", "csv-en"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(karte=maps())
+def test_round_trip_gives_an_equal_map(round_trip, karte: StakeholderMap) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "karte.json"
-        write_json(karte, path)
-        assert read_json(path) == karte
-
-
-@_SETTINGS
-@given(maps())
-def test_graphml_round_trip(karte: StakeholderMap) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "karte.graphml"
-        write_graphml(karte, path)
-        assert read_graphml(path) == karte
-
-
-@_SETTINGS
-@given(maps(), st.sampled_from([";", ","]), st.booleans())
-def test_csv_round_trip(karte: StakeholderMap, delimiter: str, english: bool) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        actors, relations = Path(folder) / "a.csv", Path(folder) / "b.csv"
-        write_csv(karte, actors, relations, delimiter=delimiter, english=english)
-        assert read_csv(actors, relations) == karte
+        assert round_trip(karte, Path(folder)) == karte

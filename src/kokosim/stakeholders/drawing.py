@@ -8,11 +8,13 @@ the "self" has a double ring, shadow parties a dashed outline and their own area
 issue nodes are diamonds.
 
 The functions return :class:`matplotlib.figure.Figure` objects built without ``pyplot``, so they
-neither open windows nor show up twice in notebooks; Jupyter displays a returned figure inline.
+neither open windows nor show up twice in notebooks. The figures carry their own PNG
+representation, so Jupyter shows a returned figure whatever the matplotlib backend.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 import warnings
@@ -46,6 +48,15 @@ _BROKEN = "#777777"
 _SHADOW_X = 1.55
 _CENTRE = object()  # virtual node of the layout, never an actor name
 _FORMATS = (".png", ".svg", ".pdf")
+
+
+class _NotebookFigure(Figure):
+    """A Figure that Jupyter displays as PNG even when pyplot's inline backend is not active."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,7 +305,7 @@ def draw(karte: StakeholderMap, seed: int = 0,
     radius = {n: _radius(nodes[n]["influence"], scale) for n in karte.actors}
     unit = 0.02 * scale
 
-    fig = Figure(figsize=(13, 8.5), layout="constrained")
+    fig = _NotebookFigure(figsize=(13, 8.5), layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=13)
     ax.set_aspect("equal")
@@ -389,7 +400,7 @@ def draw_mendelow(karte: StakeholderMap, threshold: float = 5.0,
     ('Interesse (0–10)', 'Macht (0–10)')
     """
     table = mendelow(karte, threshold=threshold)
-    fig = Figure(figsize=(9, 7.5), layout="constrained")
+    fig = _NotebookFigure(figsize=(9, 7.5), layout="constrained")
     ax = fig.add_subplot()
     ax.set(xlim=(0, 10.5), ylim=(0, 10.5), xlabel="Interesse (0–10)", ylabel="Macht (0–10)",
            title=title)

@@ -107,7 +107,8 @@ class StakeholderEditor:
     def _build_widgets(self) -> None:
         text = dict(layout=_WIDE, style={"description_width": "110px"})
         self.actor_form: dict[str, w.ValueWidget] = {
-            "name": w.Combobox(description="Name", placeholder="Name des Akteurs", **text),
+            "name": w.Combobox(description="Name", placeholder="Name des Akteurs",
+                               continuous_update=False, **text),
             "sector": w.Dropdown(description="Sektor", options=SECTORS, value="Sonstige", **text),
             "role": w.Dropdown(description="Rolle",
                                options=[("– keine Angabe –", ""), *((r, r) for r in ROLES)],
