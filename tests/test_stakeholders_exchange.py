@@ -85,7 +85,7 @@ def test_errors_name_file_line_and_field_and_nothing_is_loaded(tmp_path: Path) -
         "Verwaltung, Politik, Zivilgesellschaft, Migrantenselbstorganisation, Polizei/Ordnung, "
         "Medien, Wirtschaft, Religionsgemeinschaft, Bewohnerschaft, Sonstige)",
         "akteure.csv, Zeile 7, Feld 'einfluss': 'viel' ist keine ganze Zahl ≥ 0",
-        "akteure.csv, Zeile 7, Feld 'macht': '12.0' ist keine Zahl von 0 bis 10",
+        "akteure.csv, Zeile 7, Feld 'macht': '12' ist keine Zahl von 0 bis 10",
         "akteure.csv, Zeile 8, Feld 'name': 'Stadt' gibt es schon auf der Karte",
         "beziehungen.csv, Zeile 3, Feld 'zu': 'Rathaus' ist kein Akteur der Karte",
         "beziehungen.csv, Zeile 4, Feld 'art': 'freundschaft' ist keine bekannte Beziehungsart "

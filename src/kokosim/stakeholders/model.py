@@ -93,7 +93,12 @@ class FieldError(ValueError):
     def __init__(self, field: str, value: object, english: str, german: str) -> None:
         self.field = field
         self.value = value
-        shown = value if isinstance(value, str) else repr(value)
+        if isinstance(value, str):
+            shown = value
+        elif isinstance(value, float):
+            shown = f"{value:g}"  # as typed in a table: 12 rather than 12.0
+        else:
+            shown = repr(value)
         self.german = f"'{shown}' {german}"
         super().__init__(f"{field}={value!r} {english}")
 
