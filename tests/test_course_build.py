@@ -57,14 +57,14 @@ def test_check_names_drift_stray_copies_and_master_outputs_then_build_repairs(co
     master = sorted((course_copy / SOURCE_DIR / module).glob("*.ipynb"))[0]
     _add_output(master)
 
-    assert coursebuild.main(["--check", "--root", str(course_copy)]) == 1
+    assert coursebuild.main(["--check", "--root", str(course_copy), "--module", module]) == 1
     report = capsys.readouterr().err
     for path in (edited, deleted, stray, master):
         assert str(path.relative_to(course_copy)) in report, report
     assert len(report.strip().splitlines()) == 4, report
 
     readme = (course_copy / module / "README.md").read_bytes()
-    changed = coursebuild.build(course_copy)
+    changed = coursebuild.build(course_copy, [module])
     assert sorted(changed) == sorted(path.relative_to(course_copy)
                                      for path in (edited, deleted, stray))
     assert not stray.exists()
@@ -91,3 +91,10 @@ def test_strip_removes_outputs_and_counts_only_when_present(tmp_path):
 def test_generate_rejects_unknown_module(tmp_path):
     with pytest.raises(ValueError, match="module='module99' has no folder"):
         coursebuild.generate(["module99"], tmp_path)
+
+
+def test_cli_rejects_unknown_module(capsys):
+    with pytest.raises(SystemExit) as stop:
+        coursebuild.main(["--check", "--module", "module99"])
+    assert stop.value.code == 2
+    assert "--module module99: kein Ordner" in capsys.readouterr().err

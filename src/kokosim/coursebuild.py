@@ -12,6 +12,9 @@ Command line (``make students`` runs the first form)::
     python -m kokosim.coursebuild            # regenerate every moduleN/ from its masters
     python -m kokosim.coursebuild --check    # exit 1 and name the files on drift or master outputs
     python -m kokosim.coursebuild --strip    # remove outputs and execution counts from the masters
+
+``--module moduleN`` (repeatable) limits any form to some modules, so an author can rebuild the
+module they work on without touching the others.
 """
 
 from __future__ import annotations
@@ -67,15 +70,17 @@ def master_modules(root: Path = REPO_ROOT) -> list[str]:
                   key=lambda name: int(name[len("module"):]))
 
 
-def master_notebooks(root: Path = REPO_ROOT) -> list[Path]:
-    """All master notebooks, sorted by module and file name.
+def master_notebooks(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[Path]:
+    """Master notebooks of ``modules`` (default: all), sorted by module and file name.
 
     Examples
     --------
     >>> all(path.suffix == ".ipynb" for path in master_notebooks())
     True
+    >>> {path.parent.name for path in master_notebooks(modules=["module1"])}
+    {'module1'}
     """
-    return [path for module in master_modules(root)
+    return [path for module in master_modules(root) if modules is None or module in modules
             for path in sorted((root / SOURCE_DIR / module).glob("*.ipynb"))]
 
 
@@ -157,9 +162,10 @@ def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) 
                   if path.is_file())
 
 
-def _generated(workdir: Path, root: Path) -> dict[str, dict[Path, bytes]]:
-    """Generated files per module, by path relative to the course root."""
-    modules = master_modules(root)
+def _generated(workdir: Path, root: Path,
+               modules: Sequence[str] | None) -> dict[str, dict[Path, bytes]]:
+    """Generated files per module (default: all), by path relative to the course root."""
+    modules = master_modules(root) if modules is None else list(modules)
     files = generate(modules, workdir, root)
     by_module: dict[str, dict[Path, bytes]] = {module: {} for module in modules}
     for path in files:
@@ -185,15 +191,22 @@ def _stale(module: str, expected: dict[Path, bytes], root: Path) -> list[Path]:
                   if path.relative_to(root) not in expected)
 
 
-def build(root: Path = REPO_ROOT) -> list[Path]:
-    """Regenerate the student copies of every module; return the files changed or removed.
+def build(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[Path]:
+    """Regenerate the student copies; return the files changed or removed.
 
     Files whose content is unchanged are not rewritten; notebooks in ``moduleN/`` without a
     master are removed.
+
+    Parameters
+    ----------
+    root : Path
+        Course root (the repository root).
+    modules : sequence of str, optional
+        Module ids to regenerate; default: every module with masters.
     """
     changed: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
-        for module, expected in _generated(Path(workdir), root).items():
+        for module, expected in _generated(Path(workdir), root, modules).items():
             for relpath, data in expected.items():
                 target = root / relpath
                 if not target.is_file() or target.read_bytes() != data:
@@ -205,8 +218,15 @@ def build(root: Path = REPO_ROOT) -> list[Path]:
     return changed
 
 
-def drift(root: Path = REPO_ROOT) -> list[str]:
+def drift(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[str]:
     """Differences between the student copies and what regenerating would produce.
+
+    Parameters
+    ----------
+    root : Path
+        Course root (the repository root).
+    modules : sequence of str, optional
+        Module ids to compare; default: every module with masters.
 
     Returns
     -------
@@ -215,7 +235,7 @@ def drift(root: Path = REPO_ROOT) -> list[str]:
     """
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
-        for module, expected in _generated(Path(workdir), root).items():
+        for module, expected in _generated(Path(workdir), root, modules).items():
             for relpath, data in expected.items():
                 target = root / relpath
                 if not target.is_file():
@@ -262,14 +282,14 @@ def strip_outputs(path: Path) -> bool:
     return changed
 
 
-def check(root: Path = REPO_ROOT) -> list[str]:
+def check(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[str]:
     """Everything ``--check`` reports: masters with outputs, then drift of the student copies."""
     problems = [
         f"{path.relative_to(root)}: Master enthält Ausgaben in Zelle(n) "
         f"{', '.join(map(str, cells))} (python -m kokosim.coursebuild --strip)"
-        for path in master_notebooks(root) if (cells := notebook_outputs(path))
+        for path in master_notebooks(root, modules) if (cells := notebook_outputs(path))
     ]
-    return problems + drift(root)
+    return problems + drift(root, modules)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -286,21 +306,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="Ausgaben und Ausführungszähler aus den Master-Notebooks entfernen")
     parser.add_argument("--root", type=Path, default=REPO_ROOT,
                         help="Kurswurzel (Standard: das Repository dieses Pakets)")
+    parser.add_argument("--module", action="append", dest="modules", metavar="moduleN",
+                        help="nur dieses Modul (mehrfach möglich; Standard: alle Module)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
+    known = master_modules(root)
+    for module in args.modules or ():
+        if module not in known:
+            parser.error(f"--module {module}: kein Ordner {root / SOURCE_DIR / module} "
+                         f"(vorhanden: {', '.join(known)})")
     if args.check:
-        problems = check(root)
+        problems = check(root, args.modules)
         for problem in problems:
             print(problem, file=sys.stderr)
         if not problems:
             print("Alle Kopien für Teilnehmende sind aktuell; Master ohne Ausgaben.")
         return 1 if problems else 0
     if args.strip:
-        stripped = [path for path in master_notebooks(root) if strip_outputs(path)]
+        stripped = [path for path in master_notebooks(root, args.modules) if strip_outputs(path)]
         for path in stripped:
             print(f"Ausgaben entfernt: {path.relative_to(root)}")
         return 0
-    changed = build(root)
+    changed = build(root, args.modules)
     for relpath in changed:
         print(f"aktualisiert: {relpath}")
     if not changed:
