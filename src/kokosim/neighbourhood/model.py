@@ -400,7 +400,8 @@ class Neighbourhood(mesa.Model):
         size = self.shock_size if size is None else validate("shock_size", size)
         radius = self.shock_radius
         if where is not None:
-            if (len(where) != 2 or not all(isinstance(v, (int, np.integer)) for v in where)
+            if (not isinstance(where, (tuple, list)) or len(where) != 2
+                    or not all(isinstance(v, (int, np.integer)) for v in where)
                     or not (0 <= where[0] < self.height and 0 <= where[1] < self.width)):
                 raise ValueError(f"where={where!r} is outside the grid: expected 0 <= row < "
                                  f"{self.height}, 0 <= column < {self.width}")
@@ -696,6 +697,6 @@ class Neighbourhood(mesa.Model):
             "attitude": float(self.attitude.mean()),
             "trust": float(self.trust.mean()),
             "mean_threat": float(self.threat.mean()),
-            "tension": float(self.tension.mean()),
+            "tension": float(self._tension().mean()),  # after this week's incidents
             "rumour_share": float(np.mean(self.rumour == SPREADING)),
         }
