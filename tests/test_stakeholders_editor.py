@@ -188,3 +188,13 @@ def test_large_map_warning_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(drawing, "MAX_DRAWN_ACTORS", 5)
     editor = StakeholderEditor(example_map())
     assert "zu viele für eine lesbare Zeichnung" in editor.message.value
+
+
+def test_relayout_arranges_anew(editor: StakeholderEditor) -> None:
+    editor.karte = example_map()
+    editor.relayout()
+    before, seed = dict(editor._positions), editor.seed
+    editor.buttons["relayout"].click()
+    assert editor.seed == seed + 1
+    assert editor._positions != before and set(editor._positions) == set(before)
+    assert "neu angeordnet" in editor.message.value

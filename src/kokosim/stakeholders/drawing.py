@@ -329,7 +329,7 @@ def draw(karte: StakeholderMap, seed: int = 0,
             normal, length = _unit_normal(p, q)
             if length == 0:
                 continue
-            shift = (index - (len(group) - 1) / 2) * 2.2 * unit * normal
+            shift = (index - (len(group) - 1) / 2) * 3.0 * unit * normal
             along = (q - p) / length
             start = p + along * radius[source] + shift
             end = q - along * (radius[target] + (0.004 if kind == "einfluss" else 0)) + shift
@@ -360,8 +360,10 @@ def draw(karte: StakeholderMap, seed: int = 0,
                                     edgecolor="black", linewidth=1.5, zorder=3, gid="self"))
         if labels and name in named:
             ax.text(x, y - r * (1.4 if data["is_issue"] else 1.0) - 0.02,
-                    textwrap.fill(name, 22), ha="center", va="top", fontsize=7.5, zorder=4,
-                    style="italic" if data["is_issue"] else "normal")
+                    textwrap.fill(name, 22), ha="center", va="top", fontsize=7.5, zorder=2.5,
+                    style="italic" if data["is_issue"] else "normal",
+                    bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none",
+                          "pad": 0.5})
     xs = [p[0] for p in where.values()] or [0.0]
     ys = [p[1] for p in where.values()] or [0.0]
     ax.set_xlim(min(xs) - 0.3, max(xs) + 0.3)

@@ -66,7 +66,7 @@ class StakeholderEditor:
     folder : str or path-like, default "."
         Folder for the file names typed in the "Datei" tab.
     seed : int, default 0
-        Seed of the layout.
+        Seed of the layout; "Neu anordnen" moves on to the next seed.
     title : str, default "Akteurslandkarte"
         Title of the drawing.
 
@@ -352,7 +352,8 @@ class StakeholderEditor:
         self._say(f"Letzte Änderung rückgängig gemacht. {self._refresh()}".strip())
 
     def relayout(self) -> None:
-        """Compute a fresh layout for all actors ("Neu anordnen")."""
+        """Arrange all actors anew with the next seed ("Neu anordnen")."""
+        self.seed += 1
         self._positions = {}
         self._say(f"Karte neu angeordnet. {self._refresh()}".strip())
 
