@@ -28,7 +28,7 @@ from PIL import Image
 from kokosim.comparison import OKABE_ITO
 from kokosim.neighbourhood import LAYERS, Neighbourhood
 
-__all__ = ["LiveFigure", "SERIES", "LAYER_RANGES", "FIRST_WEEKS"]
+__all__ = ["LiveFigure", "SERIES", "LAYER_RANGES", "FIRST_WEEKS", "checked_layer"]
 
 #: Time-series panels: German title, fixed y-range (``None``: grows by doubling) and the
 #: plotted observables with short German legend labels.
@@ -65,6 +65,23 @@ _MODES: dict[bool, dict[str, Any]] = {
     False: {"size": (12.0, 5.0), "dpi": 72, "font": 10.0},
     True: {"size": (12.0, 5.4), "dpi": 100, "font": 14.0},
 }
+
+
+def checked_layer(layer: str) -> str:
+    """Return ``layer`` if it is a map layer, else raise ``ValueError`` naming the layers.
+
+    Examples
+    --------
+    >>> checked_layer("haltung")
+    'haltung'
+    >>> checked_layer("karte")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: layer='karte' is unknown; choose one of: spannung, bedrohung, ...
+    """
+    if layer not in LAYERS:
+        raise ValueError(f"layer={layer!r} is unknown; choose one of: {', '.join(LAYERS)}")
+    return layer
 
 
 def _doubled(top: float, needed: float) -> float:
@@ -116,7 +133,7 @@ class LiveFigure:
     def __init__(self, model: Neighbourhood, layer: str = "spannung",
                  presenter: bool = False) -> None:
         self.model = model
-        self._layer = self._checked_layer(layer)
+        self._layer = checked_layer(layer)
         self._presenter = bool(presenter)
         self.full_redraws = 0
         self._build()
@@ -129,7 +146,7 @@ class LiveFigure:
 
     @layer.setter
     def layer(self, layer: str) -> None:
-        self._layer = self._checked_layer(layer)
+        self._layer = checked_layer(layer)
         self._style_map()
 
     @property
@@ -169,12 +186,6 @@ class LiveFigure:
         return buffer.getvalue()
 
     # --- construction ---------------------------------------------------------------------------
-    @staticmethod
-    def _checked_layer(layer: str) -> str:
-        if layer not in LAYERS:
-            raise ValueError(f"layer={layer!r} is unknown; choose one of: {', '.join(LAYERS)}")
-        return layer
-
     def _build(self) -> None:
         """Create figure, map and time series for the current model and mode."""
         mode = _MODES[self._presenter]

@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from kokosim.dashboard.controls import CHOICE_LABELS, german_number, parameter_panel, readout_html
-from kokosim.dashboard.figure import LiveFigure
+from kokosim.dashboard.figure import LiveFigure, checked_layer
 from kokosim.neighbourhood import LAYERS, Neighbourhood
 from kokosim.neighbourhood.parameters import PARAMETERS, defaults, validate_all
 from kokosim.scenarios import SCENARIOS, get_scenario
@@ -96,6 +96,7 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
                  layer: str = "spannung", speed: int = 5, presenter: bool = False,
                  **overrides: Any) -> None:
         values = {**_scenario_values(scenario), **validate_all(overrides)}
+        checked_layer(layer)
         self.log: list[str] = []
         self._quiet = False
         self._task: asyncio.Task[None] | None = None
