@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as w
 
 from kokosim.escalation import STAGES
+from kokosim.stakeholders import drawing
 from kokosim.stakeholders.drawing import draw, layout, save_figure
 from kokosim.stakeholders.exchange import (
     ACTOR_HEADERS,
@@ -229,9 +230,11 @@ class StakeholderEditor:
             current = dropdown.value
             dropdown.options = names
             dropdown.value = current if current in names else (names[0] if names else None)
-        self._positions = layout(self.karte, seed=self.seed,
-                                 positions={n: p for n, p in self._positions.items()
-                                            if n in self.karte})
+        kept = {n: p for n, p in self._positions.items() if n in self.karte}
+        # A map too large to draw in full is simplified by draw(), which lays out only the part
+        # it shows; laying out thousands of actors here would only cost time.
+        small = len(self.karte) <= drawing.MAX_DRAWN_ACTORS
+        self._positions = layout(self.karte, seed=self.seed, positions=kept) if small else kept
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             figure = draw(self.karte, seed=self.seed, positions=self._positions, title=self.title)
