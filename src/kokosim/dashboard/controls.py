@@ -71,8 +71,10 @@ def parameter_widget(record: Parameter, value: Any, width: str = "220px") -> w.V
     Examples
     --------
     >>> slider = parameter_widget(PARAMETERS["conflict_managers"], 3)
-    >>> type(slider).__name__, slider.description, slider.value, slider.max
-    ('IntSlider', 'Konfliktmanager:innen', 3, 50)
+    >>> type(slider).__name__, slider.description, slider.value
+    ('IntSlider', 'Konfliktmanager:innen', 3)
+    >>> slider.max == PARAMETERS["conflict_managers"].max, slider.continuous_update
+    (True, False)
     >>> parameter_widget(PARAMETERS["width"], 50).description
     'Breite *'
     >>> parameter_widget(PARAMETERS["intervention_rule"], "ladder").options[0]
