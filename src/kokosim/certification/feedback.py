@@ -72,21 +72,22 @@ class HideHiddenTests(ClearHiddenTests):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         """Collect the notebook's hidden lines, then clean every cell."""
-        self._hidden = hidden_lines(
-            (c.source for c in nb.cells), self.begin_test_delimeter, self.end_test_delimeter)
+        self._hidden = hidden_lines((c.source for c in nb.cells if utils.is_grade(c)),
+                                    self.begin_test_delimeter, self.end_test_delimeter)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict,
                         cell_index: int) -> tuple[NotebookNode, dict]:
         """Strip the hidden region and rewrite the outputs of one cell."""
-        had_hidden = self.begin_test_delimeter in cell.source
-        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        grade = utils.is_grade(cell)
+        had_hidden = grade and self.begin_test_delimeter in cell.source
+        if grade:  # only test cells hold hidden tests; trainees' cells are left as written
+            cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if cell.cell_type != "code":
             return cell, resources
-        grade = utils.is_grade(cell)
         outputs = []
         for output in cell.get("outputs", []):
-            if had_hidden and grade:
+            if had_hidden:
                 if output.output_type == "error":
                     outputs.append(_error(output.ename, _HIDDEN_NOTE.format(ename=output.ename)))
                 continue  # prints and results of hidden tests are dropped

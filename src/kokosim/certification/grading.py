@@ -1,9 +1,10 @@
 """Autograde a cohort in sandboxed kernels, in parallel, and flag what needs a human.
 
-Every trainee is graded by nbgrader's ``Autograde`` in a process of its own
-(``python -m kokosim.certification.grading WORKDIR MODULE ID``) whose kernel runs in the sandbox
-(:mod:`kokosim.certification.sandbox`). Up to ``jobs`` processes run at once; their gradebook
-sessions are serialised by a lock file, so SQLite never sees two writers. The parent process
+Trainees are graded by nbgrader's ``Autograde`` in ``jobs`` worker processes
+(``python -m kokosim.certification.grading WORKDIR MODULE``, fed trainee ids on stdin) running
+side by side; every notebook of every trainee runs in a fresh kernel of its own in the sandbox
+(:mod:`kokosim.certification.sandbox`). The workers' gradebook sessions are serialised by a
+lock file, so SQLite never sees two writers. The parent process
 is the only writer of ``flags.json``.
 
 A flag is never a silent 0: timeouts, kernel deaths (crash, CPU limit), memory overruns and
@@ -18,6 +19,7 @@ import argparse
 import fcntl
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -27,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -189,33 +191,68 @@ def grade_student(workdir: Workdir, module: str, student: str) -> GradeResult:
             "sandbox": sandbox_mode(workdir.limits)}
 
 
-def _notebook_count(workdir: Workdir, module: str) -> int:
-    return max(1, len(list(workdir.path("release", module).glob("*.ipynb"))))
-
-
-def _run_worker(workdir: Workdir, module: str, student: str, wall_limit: float) -> GradeResult:
-    """Grade one trainee in a fresh process; a hung or dead worker becomes a flag."""
-    command = [sys.executable, "-m", "kokosim.certification.grading", str(workdir.root), module,
-               student]
-    started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=wall_limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        flag = Flag("zeitlimit_gesamt", f"Bewertung nach {wall_limit:.0f} s abgebrochen")
-        return {"student": student, "flags": [flag.as_dict()],
-                "seconds": round(time.monotonic() - started, 2),
-                "sandbox": sandbox_mode(workdir.limits)}
-    lines = [line for line in stdout.splitlines() if line.startswith("{")]
-    if process.returncode == 0 and lines:
-        return json.loads(lines[-1])
-    flag = _error_flag(stderr or stdout or f"Exit-Code {process.returncode}")
+def _flag_result(workdir: Workdir, student: str, flag: Flag, started: float) -> GradeResult:
     return {"student": student, "flags": [flag.as_dict()],
             "seconds": round(time.monotonic() - started, 2),
             "sandbox": sandbox_mode(workdir.limits)}
+
+
+class _Worker:
+    """A grading process that grades trainees one after another (nbgrader is imported once).
+
+    Trainee ids go to its stdin; one JSON line per trainee comes back. Each trainee's notebooks
+    still run in fresh sandboxed kernels. A worker that hangs past ``wall_limit`` or dies is
+    killed with its process group, the trainee is flagged and a new worker takes over.
+    """
+
+    def __init__(self, workdir: Workdir, module: str, log: Path) -> None:
+        self.workdir, self.module, self.log = workdir, module, log
+        self.process: subprocess.Popen[str] | None = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self.process is None or self.process.poll() is not None:
+            with open(self.log, "a", encoding="utf-8") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "kokosim.certification.grading",
+                     str(self.workdir.root), self.module],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+                    start_new_session=True)
+        return self.process
+
+    def grade(self, student: str, wall_limit: float) -> GradeResult:
+        started = time.monotonic()
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(student + "\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            self.stop()
+            return _flag_result(self.workdir, student, Flag(
+                "fehler", "Bewertungsprozess nicht erreichbar"), started)
+        ready, _, _ = select.select([process.stdout], [], [], wall_limit)
+        line = process.stdout.readline() if ready else ""
+        if not ready:
+            self.stop()
+            return _flag_result(self.workdir, student, Flag(
+                "zeitlimit_gesamt", f"Bewertung nach {wall_limit:.0f} s abgebrochen"), started)
+        if not line.startswith("{"):
+            self.stop()
+            return _flag_result(self.workdir, student, Flag(
+                "fehler", f"Bewertungsprozess abgebrochen (Protokoll: {self.log.name})"),
+                started)
+        return json.loads(line)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                with suppress(OSError):
+                    stream and stream.close()
+        self.process = None
 
 
 def grade_module(workdir: Workdir, module: str, students: Iterable[str] | None = None, *,
@@ -230,7 +267,7 @@ def grade_module(workdir: Workdir, module: str, students: Iterable[str] | None =
     students : iterable of str, optional
         Default: every trainee with a submission of ``module``.
     jobs : int, optional
-        Parallel worker processes; default: number of CPU cores.
+        Parallel grading processes; default: number of CPU cores.
     progress : callable, optional
         Called with each trainee's result as soon as it is known.
 
@@ -250,36 +287,56 @@ def grade_module(workdir: Workdir, module: str, students: Iterable[str] | None =
     missing = sorted(set(wanted) - set(submitted))
     if missing:
         raise ValueError(f"Modul {module}: keine Abgabe von {', '.join(missing)}")
-    cells = sum(len(nbformat.read(p, as_version=4).cells)
-                for p in workdir.path("release", module).glob("*.ipynb"))
-    wall_limit = 60 + 20 * _notebook_count(workdir, module) + cells * workdir.limits.cell_timeout
+    releases = list(workdir.path("release", module).glob("*.ipynb"))
+    cells = sum(len(nbformat.read(p, as_version=4).cells) for p in releases)
+    wall_limit = 60 + 20 * len(releases) + cells * workdir.limits.cell_timeout
+    queue = list(reversed(wanted))
     lock = threading.Lock()
     results: list[GradeResult] = []
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    workdir.path("reports").mkdir(exist_ok=True)
 
-    def one(student: str) -> GradeResult:
-        result = _run_worker(workdir, module, student, wall_limit)
-        with lock:
-            record_grading(workdir, module, result)
-            results.append(result)
-            if progress is not None:
-                progress(result)
-        return result
+    def run(number: int) -> None:
+        worker = _Worker(workdir, module,
+                         workdir.path("reports", f"bewertung-{module}-{stamp}-{number}.log"))
+        try:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    student = queue.pop()
+                result = worker.grade(student, wall_limit)
+                with lock:
+                    record_grading(workdir, module, result)
+                    results.append(result)
+                    if progress is not None:
+                        progress(result)
+        finally:
+            worker.stop()
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        list(pool.map(one, wanted))
+    count = max(1, min(jobs or os.cpu_count() or 1, len(wanted)))
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        list(pool.map(run, range(count)))
     return sorted(results, key=lambda r: r["student"])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Worker entry point: grade one trainee and print the result as one JSON line."""
-    parser = argparse.ArgumentParser(description="Eine Abgabe bewerten (interner Arbeitsprozess).")
+    """Worker process: read trainee ids from stdin, print one JSON result line per trainee.
+
+    Output of nbgrader and of kernels goes to stderr (the log); only results use stdout.
+    """
+    parser = argparse.ArgumentParser(description="Abgaben bewerten (interner Arbeitsprozess).")
     parser.add_argument("workdir")
     parser.add_argument("module")
-    parser.add_argument("student")
     args = parser.parse_args(argv)
-    result = grade_student(open_workdir(args.workdir), args.module, args.student)
-    result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    print(json.dumps(result, ensure_ascii=False))
+    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything else printed (nbgrader, kernels) lands in the log
+    workdir = open_workdir(args.workdir)
+    for line in sys.stdin:
+        result = grade_student(workdir, args.module, line.strip())
+        result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        results.write(json.dumps(result, ensure_ascii=False) + "\n")
+        results.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover - run as worker process

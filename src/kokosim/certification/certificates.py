@@ -1,0 +1,246 @@
+"""German PDF certificates (fpdf2) and the cohort overview (CSV, HTML table, one chart).
+
+A trainee gets a certificate if the course's rule (``kurs.toml``, :mod:`kokosim.courseconfig`)
+is met by the modules whose pass is *decided*: graded, no blocking flag, no manual grading
+open. The PDF uses DejaVu Sans shipped with matplotlib (a dependency), so names in any
+European script print correctly; without it, fpdf2's core font (Latin-1) is used.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF
+
+from kokosim._atomic import atomic_write
+from kokosim.certification.export import STATES, ModuleResult, collect_results
+from kokosim.certification.workdir import Workdir
+from kokosim.courseconfig import Course
+
+__all__ = ["Certificate", "earned_certificates", "certificate_pdf", "overview_chart",
+           "write_certificates"]
+
+#: Okabe-Ito colours for bestanden / nicht bestanden / offen / nicht abgegeben.
+_COLOURS = ("#009E73", "#D55E00", "#E69F00", "#999999")
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What one certificate states."""
+
+    student_id: str
+    name: str
+    modules: tuple[tuple[str, str, float, float, float], ...]  # id, title, points, max, hours
+
+    @property
+    def hours(self) -> float:
+        """Total hours of work of the certified modules."""
+        return sum(m[4] for m in self.modules)
+
+
+def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certificate]:
+    """The certificates the results earn under the course's rule.
+
+    Only decided passes count (see :attr:`ModuleResult.decided_pass`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kokosim.certification.samples import write_course
+    >>> from kokosim.courseconfig import load_course
+    >>> course = load_course(write_course(tempfile.mkdtemp(), ("module1", "module2")))
+    >>> def row(module, passed):
+    ...     return ModuleResult("tn1", "Aylin", "Öztürk", module, "bewertet", 6.0, 7.0, passed,
+    ...                         "", "nein", "", "nein")
+    >>> earned_certificates(course, [row("module1", "ja"), row("module2", "offen")])
+    []
+    >>> [c.name for c in earned_certificates(course, [row("module1", "ja"), row("module2", "ja")])]
+    ['Aylin Öztürk']
+    """
+    by_student: dict[str, list[ModuleResult]] = defaultdict(list)
+    for row in rows:
+        by_student[row.student_id].append(row)
+    found = []
+    for student, results in sorted(by_student.items()):
+        decided = {r.module: r.score for r in results if r.decided_pass and r.score is not None}
+        if not course.certificate_earned(decided):
+            continue
+        modules = tuple((m.id, m.title, decided[m.id], m.max_points, m.hours)
+                        for m in course.modules)
+        first = results[0]
+        found.append(Certificate(student, f"{first.first_name} {first.last_name}".strip(),
+                                 modules))
+    return found
+
+
+def _pdf() -> tuple[FPDF, str]:
+    pdf = FPDF(format="A4")
+    regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
+    if regular.is_file() and bold.is_file():
+        pdf.add_font("DejaVu", "", str(regular))
+        pdf.add_font("DejaVu", "B", str(bold))
+        return pdf, "DejaVu"
+    return pdf, "Helvetica"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> bytes:
+    """Render one certificate as PDF bytes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kokosim.certification.samples import write_course
+    >>> from kokosim.courseconfig import load_course
+    >>> course = load_course(write_course(tempfile.mkdtemp()))
+    >>> cert = Certificate("tn1", "Łucja Nguyễn", (("module1", "Übungsmodul 1", 6.0, 7.0, 4.5),))
+    >>> certificate_pdf(course, cert, date(2026, 11, 21))[:5]
+    b'%PDF-'
+    """
+    pdf, font = _pdf()
+    pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=timezone.utc))
+    pdf.set_title(f"Zertifikat {certificate.name}")
+    pdf.set_author(course.issuer)
+    pdf.set_margins(25, 25, 25)
+    pdf.add_page()
+    pdf.set_font(font, "B", 30)
+    pdf.cell(0, 20, "Zertifikat", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, "", 13)
+    pdf.ln(6)
+    pdf.cell(0, 8, "Hiermit wird bestätigt, dass", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, "B", 20)
+    pdf.cell(0, 14, certificate.name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, "", 13)
+    pdf.multi_cell(0, 8, f"den Kurs „{course.title}“ mit allen Modulen erfolgreich "
+                   "abgeschlossen hat.", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font(font, "", 11)
+    with pdf.table(col_widths=(18, 52, 15, 15), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT"),
+                   line_height=7) as table:
+        table.row(("Modul", "Titel", "Punkte", "Stunden"))
+        for number, (_, title, points, maximum, hours) in enumerate(certificate.modules, 1):
+            table.row((f"Modul {number}", title, f"{_number(points)} von {_number(maximum)}",
+                       _number(hours)))
+    pdf.ln(6)
+    pdf.cell(0, 8, f"Arbeitsumfang insgesamt: {_number(certificate.hours)} Stunden",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(14)
+    pdf.cell(0, 8, f"Ausgestellt am {issued:%d.%m.%Y}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, course.issuer, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, "", 9)
+    pdf.cell(0, 8, f"Kennung: {certificate.student_id}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def overview_chart(course: Course, rows: list[ModuleResult]) -> bytes:
+    """One bar chart (PNG): per module how many trainees passed, failed, are open, missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kokosim.certification.samples import write_course
+    >>> from kokosim.courseconfig import load_course
+    >>> course = load_course(write_course(tempfile.mkdtemp()))
+    >>> overview_chart(course, [])[:4]
+    b'\\x89PNG'
+    """
+    from matplotlib.figure import Figure
+
+    labels = ("bestanden", "nicht bestanden", "offen", "nicht abgegeben")
+    counts = {label: [0] * len(course.modules) for label in labels}
+    index = {m.id: i for i, m in enumerate(course.modules)}
+    for row in rows:
+        if row.module not in index:
+            continue
+        label = ("nicht abgegeben" if row.status == STATES[0] else
+                 {"ja": "bestanden", "nein": "nicht bestanden"}.get(row.passed, "offen"))
+        counts[label][index[row.module]] += 1
+    figure = Figure(figsize=(7, 3.5), dpi=120)
+    axes = figure.subplots()
+    names = [m.title for m in course.modules]
+    left = [0] * len(names)
+    for label, colour in zip(labels, _COLOURS):
+        axes.barh(names, counts[label], left=left, color=colour, label=label)
+        left = [a + b for a, b in zip(left, counts[label])]
+    axes.invert_yaxis()
+    axes.set_xlabel("Anzahl Teilnehmende")
+    axes.set_title("Ergebnisse der Kohorte je Modul")
+    axes.legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _overview_rows(course: Course, rows: list[ModuleResult],
+                   certified: set[str]) -> tuple[list[str], list[list[str]]]:
+    header = ["Kennung", "Name"] + [f"{m.id} Punkte" for m in course.modules] + \
+        [f"{m.id} bestanden" for m in course.modules] + ["Hinweise", "Zertifikat"]
+    table: dict[str, dict[str, ModuleResult]] = defaultdict(dict)
+    for row in rows:
+        table[row.student_id][row.module] = row
+    body = []
+    for student, results in sorted(table.items()):
+        first = next(iter(results.values()))
+        scores = ["" if (r := results.get(m.id)) is None or r.score is None else _number(r.score)
+                  for m in course.modules]
+        passed = [results[m.id].passed if m.id in results else "offen" for m in course.modules]
+        notes = "; ".join(f"{m}: {r.flags}" for m, r in results.items() if r.flags)
+        body.append([student, f"{first.first_name} {first.last_name}".strip(), *scores, *passed,
+                     notes, "ja" if student in certified else "nein"])
+    return header, body
+
+
+def write_certificates(workdir: Workdir, out: str | Path,
+                       issued: date | None = None) -> list[Certificate]:
+    """Write ``zertifikat-ID.pdf`` per certified trainee and the cohort overview into ``out``.
+
+    The overview is ``kohorte.csv``, ``kohorte.png`` (chart) and ``kohorte.html`` (table and
+    chart in one file).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    course = workdir.course
+    issued = issued or date.today()
+    rows = collect_results(workdir)
+    certificates = earned_certificates(course, rows)
+    for certificate in certificates:
+        atomic_write(out / f"zertifikat-{certificate.student_id}.pdf",
+                     certificate_pdf(course, certificate, issued))
+    header, body = _overview_rows(course, rows, {c.student_id for c in certificates})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    atomic_write(out / "kohorte.csv", buffer.getvalue())
+    chart = overview_chart(course, rows)
+    atomic_write(out / "kohorte.png", chart)
+    cells = "\n".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in line) + "</tr>"
+                      for line in body)
+    page = f"""<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8"><title>Kohortenübersicht</title>
+<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:2px 6px}}</style></head><body>
+<h1>Kohortenübersicht: {html.escape(course.title)}</h1>
+<p>Stand {issued:%d.%m.%Y}; {len(certificates)} von {len(body)} Teilnehmenden erhalten ein
+Zertifikat. „offen“ heißt: nicht abgegeben, noch nicht bewertet, markiert (Hinweise) oder
+Handbewertung ausstehend.</p>
+<img alt="Ergebnisse der Kohorte je Modul" src="data:image/png;base64,{base64.b64encode(chart).decode()}">
+<table><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in header)}</tr>
+{cells}
+</table></body></html>
+"""
+    atomic_write(out / "kohorte.html", page)
+    return certificates
