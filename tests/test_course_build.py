@@ -11,6 +11,7 @@ from nbformat.v4 import new_output
 
 from kokosim import coursebuild
 from kokosim.coursebuild import REPO_ROOT, SOURCE_DIR
+from kokosim.courseconfig import load_course
 
 MODULES = coursebuild.master_modules()
 
@@ -98,3 +99,37 @@ def test_cli_rejects_unknown_module(capsys):
         coursebuild.main(["--check", "--module", "module99"])
     assert stop.value.code == 2
     assert "--module module99: kein Ordner" in capsys.readouterr().err
+
+
+def _home_cell(path: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    return next(cell for cell in notebook.cells if cell.id == coursebuild.HOME_CELL_ID)
+
+
+def test_course_home_lists_the_configured_notebooks_and_is_rewritten_when_stale(course_copy):
+    home = course_copy / coursebuild.HOME
+    notebook = nbformat.read(home, as_version=4)
+    for cell in notebook.cells:
+        if cell.id == coursebuild.HOME_CELL_ID:
+            cell.source = "veraltet"
+    nbformat.write(notebook, home)
+    assert not coursebuild.home_is_current(course_copy)
+    assert coursebuild.update_home(course_copy) is True
+    assert coursebuild.home_is_current(course_copy)
+    assert coursebuild.update_home(course_copy) is False
+    listing = _home_cell(home).source
+    course = load_course(course_copy / "course" / "kurs.toml", check_notebooks=False)
+    for module in course.modules:
+        for name in module.notebooks:
+            assert f"](../{module.id}/{name})" in listing
+    assert listing.count("](../") == sum(len(m.notebooks) for m in course.modules)
+
+
+def test_course_home_without_the_generated_cell_is_an_error(course_copy):
+    home = course_copy / coursebuild.HOME
+    notebook = nbformat.read(home, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if cell.id != coursebuild.HOME_CELL_ID]
+    nbformat.write(notebook, home)
+    with pytest.raises(ValueError, match="index.ipynb: expected exactly one cell with id "
+                                         "'kurs-notebooks'"):
+        coursebuild.update_home(course_copy)

@@ -5,7 +5,9 @@ copies in ``moduleN/`` are generated from them by nbgrader's ``generate_assignme
 course configuration ``course/nbgrader_config.py``. This module runs nbgrader into a temporary
 folder with a throw-away gradebook (so no run leaves a database or half-written folder in the
 checkout) and then copies the generated files into ``moduleN/``; other files there (``README.md``)
-are left alone.
+are left alone. It also keeps the notebook list of the course home ``course/index.ipynb`` in step
+with ``course/kurs.toml``, so adding a module means adding its masters and its config entry, then
+running ``make students``.
 
 Command line (``make students`` runs the first form)::
 
@@ -14,7 +16,7 @@ Command line (``make students`` runs the first form)::
     python -m kokosim.coursebuild --strip    # remove outputs and execution counts from the masters
 
 ``--module moduleN`` (repeatable) limits any form to some modules, so an author can rebuild the
-module they work on without touching the others.
+module they work on without touching the others (the course home is then left alone).
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ __all__ = [
     "NBGRADER_CONFIG",
     "master_modules",
     "master_notebooks",
+    "HOME",
+    "HOME_CELL_ID",
+    "home_listing",
+    "home_is_current",
+    "update_home",
     "generate",
     "build",
     "drift",
@@ -51,7 +58,14 @@ SOURCE_DIR = Path("course") / "source"
 #: nbgrader configuration, relative to the course root.
 NBGRADER_CONFIG = Path("course") / "nbgrader_config.py"
 
+#: The course home, relative to the course root.
+HOME = Path("course") / "index.ipynb"
+#: Id of the course home's Markdown cell that lists the notebooks (generated, never edit by hand).
+HOME_CELL_ID = "kurs-notebooks"
+
 _MODULE_NAME = re.compile(r"module\d+")
+#: First heading of a master: "# Modul 1.2 — Title".
+_HEADING = re.compile(r"#\s+Modul\s+(?P<number>\d+\.\d+)\s+[—–-]\s+(?P<title>.+)")
 
 
 def master_modules(root: Path = REPO_ROOT) -> list[str]:
@@ -95,6 +109,80 @@ def _nbgrader_config(root: Path, release_dir: Path, db_url: str):
     config.CourseDirectory.release_directory = str(release_dir)
     config.CourseDirectory.db_url = db_url
     return config
+
+
+def _heading(path: Path, fallback_number: str) -> tuple[str, str]:
+    """Number and title of a master from its first heading ("# Modul 1.2 — Title")."""
+    notebook = nbformat.read(path, as_version=4)
+    first = next((cell.source.strip().splitlines()[0] for cell in notebook.cells
+                  if cell.cell_type == "markdown" and cell.source.strip()), "")
+    match = _HEADING.fullmatch(first.strip())
+    if match:
+        return match["number"], match["title"].strip()
+    return fallback_number, first.lstrip("#").strip() or path.stem
+
+
+def home_listing(root: Path = REPO_ROOT) -> str:
+    """Markdown of the course home's notebook list, from ``course/kurs.toml`` and the masters.
+
+    Examples
+    --------
+    >>> print(home_listing().splitlines()[0])
+    ## Verfügbare Notebooks
+    >>> "(../module1/01_konflikte_in_der_demokratie.ipynb)" in home_listing()
+    True
+    """
+    from kokosim.courseconfig import load_course
+
+    course = load_course(root / "course" / "kurs.toml", check_notebooks=False)
+    lines = [
+        "## Verfügbare Notebooks",
+        "",
+        "Diese Module stehen bereit. Öffnen Sie ein Notebook mit einem Klick auf seinen Titel und "
+        "arbeiten Sie die Notebooks eines Moduls in dieser Reihenfolge durch.",
+        "",
+        "| Modul | Nr. | Notebook |",
+        "|---|---|---|",
+    ]
+    for module in course.modules:
+        number = module.id[len("module"):]
+        for index, path in enumerate(course.master_paths(module.id), start=1):
+            label, title = _heading(path, f"{number}.{index}")
+            lines.append(f"| {number} {module.title} | {label} | "
+                         f"[{title}](../{module.id}/{path.name}) |")
+    return "\n".join(lines)
+
+
+def _updated_home(root: Path) -> bytes | None:
+    """The course home with a fresh notebook list, or None if it is already up to date."""
+    path = root / HOME
+    notebook = nbformat.read(path, as_version=4)
+    cells = [cell for cell in notebook.cells if cell.get("id") == HOME_CELL_ID]
+    if len(cells) != 1:
+        raise ValueError(f"{path}: expected exactly one cell with id {HOME_CELL_ID!r} for the "
+                         f"notebook list, found {len(cells)}")
+    cells[0].source = home_listing(root)
+    data = (nbformat.writes(notebook) + "\n").encode("utf-8")
+    return None if data == path.read_bytes() else data
+
+
+def home_is_current(root: Path = REPO_ROOT) -> bool:
+    """Whether the course home's notebook list matches ``course/kurs.toml``."""
+    return _updated_home(root) is None
+
+
+def update_home(root: Path = REPO_ROOT) -> bool:
+    """Rewrite the course home's notebook list from ``course/kurs.toml``; True if it changed.
+
+    Raises
+    ------
+    ValueError
+        If the home has no cell with id :data:`HOME_CELL_ID` (or more than one).
+    """
+    data = _updated_home(root)
+    if data is not None:
+        _write_atomic(root / HOME, data)
+    return data is not None
 
 
 _scratch_dir: tempfile.TemporaryDirectory[str] | None = None
@@ -202,7 +290,8 @@ def build(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
     root : Path
         Course root (the repository root).
     modules : sequence of str, optional
-        Module ids to regenerate; default: every module with masters.
+        Module ids to regenerate; default: every module with masters, and then also the
+        notebook list of the course home.
     """
     changed: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
@@ -215,6 +304,8 @@ def build(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
             for relpath in _stale(module, expected, root):
                 (root / relpath).unlink()
                 changed.append(relpath)
+    if modules is None and update_home(root):
+        changed.append(HOME)
     return changed
 
 
@@ -226,7 +317,7 @@ def drift(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
     root : Path
         Course root (the repository root).
     modules : sequence of str, optional
-        Module ids to compare; default: every module with masters.
+        Module ids to compare; default: every module with masters, and the course home.
 
     Returns
     -------
@@ -245,6 +336,9 @@ def drift(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
                                     "Kopien nie von Hand bearbeiten)")
             problems.extend(f"{relpath}: kein Master-Notebook dazu in {SOURCE_DIR / module}"
                             for relpath in _stale(module, expected, root))
+    if modules is None and not home_is_current(root):
+        problems.append(f"{HOME}: Liste der Notebooks passt nicht zu course/kurs.toml "
+                        "(make students ausführen)")
     return problems
 
 
