@@ -49,6 +49,15 @@ _LABELS["image"] = "Bild"
 _WIDE = w.Layout(width="95%")
 
 
+def _describe(error: Exception) -> str:
+    """German text of an error met while editing, loading or saving."""
+    if isinstance(error, FieldError):
+        return f"Feld '{_LABELS.get(error.field, error.field)}': {error.german}"
+    if isinstance(error, OSError):
+        return f"Datei-Fehler: {error.strerror or error} ({error.filename})"
+    return str(error)  # MapFileError: already German, one problem a line
+
+
 def _text_or_empty(value: Any) -> str:
     if value is None:
         return ""
@@ -195,26 +204,17 @@ class StakeholderEditor:
     # ------------------------------------------------------------------ feedback
     def _say(self, text: str, ok: bool = True) -> None:
         colour = "#006400" if ok else "#B00000"
-        self.message.value = f"<span style='color:{colour}'>{html.escape(text, quote=False)}</span>"
+        lines = "<br>".join(html.escape(line, quote=False) for line in text.splitlines())
+        self.message.value = f"<span style='color:{colour}'>{lines}</span>"
 
     def _run(self, action: Callable[[], str], change: bool) -> None:
         """Run ``action``; on success keep the previous map for undo and redraw."""
         before = (self.karte.copy(), dict(self._positions))
         try:
             done = action()
-        except FieldError as error:
+        except (FieldError, MapFileError, OSError) as error:
             self.karte, self._positions = before
-            self._say(f"Feld '{_LABELS.get(error.field, error.field)}': {error.german}",
-                      ok=False)
-            return
-        except MapFileError as error:
-            self.karte, self._positions = before
-            self.message.value = ("<span style='color:#B00000'>" + "<br>".join(
-                html.escape(line, quote=False) for line in str(error).splitlines()) + "</span>")
-            return
-        except OSError as error:
-            self.karte, self._positions = before
-            self._say(f"Datei-Fehler: {error.strerror or error} ({error.filename})", ok=False)
+            self._say(_describe(error), ok=False)
             return
         if change:
             self._history.append(before)

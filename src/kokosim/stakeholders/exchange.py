@@ -134,24 +134,25 @@ class MapFileError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # Building a map from parsed records (shared by every reader)
 
-def _checked_fields(cells: dict[str, tuple[str, Any]], validate: Callable[[str, Any], Any],
-                    where: str, problems: list[str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field, (label, value) in cells.items():
-        try:
-            values[field] = validate(field, value)
-        except FieldError as error:
-            problems.append(f"{where}, Feld '{label}': {error.german}")
-    return values
-
-
 def _attempt(action: Callable[[], None], cells: dict[str, tuple[str, Any]], where: str,
              problems: list[str]) -> None:
+    """Run ``action``; note a FieldError as a problem naming the field as written in the file."""
     try:
         action()
     except FieldError as error:
         label = cells.get(error.field, (error.field,))[0]
         problems.append(f"{where}, Feld '{label}': {error.german}")
+
+
+def _checked_fields(cells: dict[str, tuple[str, Any]], validate: Callable[[str, Any], Any],
+                    where: str, problems: list[str]) -> dict[str, Any]:
+    """The valid values among ``cells``; every invalid one is noted as a problem."""
+    values: dict[str, Any] = {}
+    for field, (_, value) in cells.items():
+        def check(field: str = field, value: Any = value) -> None:
+            values[field] = validate(field, value)
+        _attempt(check, cells, where, problems)
+    return values
 
 
 def _build(actor_records: Iterable[_Record], relation_records: Iterable[_Record],
