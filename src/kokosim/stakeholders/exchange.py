@@ -51,9 +51,7 @@ import networkx as nx
 
 from kokosim._atomic import atomic_open, atomic_write
 from kokosim.stakeholders.model import (
-    ACTOR_FIELDS,
     DIRECTED_KINDS,
-    RELATION_FIELDS,
     FieldError,
     StakeholderMap,
     validate_actor_field,
