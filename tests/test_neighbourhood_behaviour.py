@@ -68,9 +68,9 @@ def test_ladder_matched_interventions_beat_one_size_fits_all() -> None:
     assert uniform > 5 * (ladder + 1)
     # 20 seeds: on average 1.9 disputes at stage 4 or higher ladder-matched, 7.5 uniform.
     def escalated(rule: str) -> float:
-        return float(np.mean([frame[[f"disputes_stage_{k}" for k in range(4, 10)]].sum(axis=1).mean()
-                              for frame in frames("neue_unterkunft", 100,
-                                                  intervention_rule=rule)]))
+        columns = [f"disputes_stage_{k}" for k in range(4, 10)]
+        return float(np.mean([frame[columns].sum(axis=1).mean()
+                              for frame in frames("neue_unterkunft", 100, intervention_rule=rule)]))
 
     assert escalated("uniform") > 1.5 * escalated("ladder")
 

@@ -106,7 +106,8 @@ class Dispute(mesa.Agent):
         if self.recruiting:
             self.recruiting = self.model.mobilise(self)
         if self.stage >= VIOLENT_STAGE:
-            count = self.model.rng.poisson(self.model.incident_rate * (self.stage - VIOLENT_STAGE + 1))
+            mean = self.model.incident_rate * (self.stage - VIOLENT_STAGE + 1)
+            count = self.model.rng.poisson(mean)
             if count:
                 self.model.incident(self.random.choice(self.members.tolist()), int(count))
         self.report()

@@ -532,7 +532,8 @@ class Neighbourhood(mesa.Model):
         draw = self.rng.random(self.n_residents)
         hears = unaware & (draw < 1 - miss)
         trusted = self.effective_communication * self.trust
-        impact = self.rumour_impact * (1 - trusted[hears]) / (1 + CONTACT_BUFFER * self.contact[hears])
+        impact = (self.rumour_impact * (1 - trusted[hears])
+                  / (1 + CONTACT_BUFFER * self.contact[hears]))
         self.threat[hears] += impact * (1 - self.threat[hears])
         self.attitude[hears] -= impact * self.attitude[hears]
         stops = (spreading > 0) & (draw < RUMOUR_FORGET + trusted)

@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 #: Markers around the generated parameter table in the ODD protocol.
-TABLE_START = "<!-- Parametertabelle: erzeugt von write_parameter_table(), nicht von Hand ändern -->"
+TABLE_START = ("<!-- Parametertabelle: erzeugt von write_parameter_table(), "
+               "nicht von Hand ändern -->")
 TABLE_END = "<!-- Ende der Parametertabelle -->"
 
 #: Parameter groups, in the order widgets and the ODD show them.
@@ -318,8 +319,8 @@ def parameter_table() -> str:
     >>> print(parameter_table().splitlines()[0])
     | Gruppe | Parameter | Bezeichnung | Einheit | Standard | Bereich | live | Bedeutung |
     """
-    lines = ["| Gruppe | Parameter | Bezeichnung | Einheit | Standard | Bereich | live | Bedeutung |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| Gruppe | Parameter | Bezeichnung | Einheit | Standard | Bereich | live "
+             "| Bedeutung |", "|---|---|---|---|---|---|---|---|"]
     for group in GROUPS:
         for record in PARAMETERS.values():
             if record.group != group:
