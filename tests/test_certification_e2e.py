@@ -69,9 +69,11 @@ def write_zip(path: Path, entries: dict[str, bytes], when: datetime,
     os.utime(path, (when.timestamp(), when.timestamp()))
 
 
-def read_csv(path: Path) -> dict[str, dict[str, str]]:
+def read_csv(path: Path, module: str = "module1") -> dict[str, dict[str, str]]:
+    """Rows of an exported grades CSV for one module, by trainee id."""
     with open(path, encoding="utf-8") as handle:
-        return {row["student_id"]: row for row in csv.DictReader(handle)}
+        return {row["student_id"]: row for row in csv.DictReader(handle)
+                if row["module"] == module}
 
 
 @pytest.fixture(scope="module")
