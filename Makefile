@@ -40,7 +40,7 @@ test: $(STAMP) system-tools
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest -m bench -p no:xdist -s tests/benchmarks
+	$(BIN)/python -m pytest -m bench -n 0 -s tests/benchmarks
 
 # Regenerate the student copies in module1..5 from the masters in course/source (nbgrader).
 students: $(STAMP)

@@ -41,7 +41,7 @@ def bounded_confidence(x: ArrayLike, y: ArrayLike, d: float, mu: float) -> tuple
     return x + shift, y - shift
 
 
-def grievance(hardship: ArrayLike, legitimacy: float) -> np.ndarray:
+def grievance(hardship: ArrayLike, legitimacy: ArrayLike) -> np.ndarray:
     """Epstein (2002): grievance ``G = H (1 - L)``.
 
     Examples

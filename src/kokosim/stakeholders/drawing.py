@@ -120,9 +120,15 @@ def layout(karte: StakeholderMap, seed: int = 0,
             nx.set_edge_attributes(anchored, 1.0, "weight")
             for n in main:
                 anchored.edges[_CENTRE, n]["weight"] = 0.08
-            placed = nx.spring_layout(anchored, seed=seed, fixed=pinned or None,
-                                      pos={n: fixed[n] for n in pinned} or None,
-                                      k=2.2 / math.sqrt(len(anchored)), iterations=200)
+            if pinned:
+                placed = nx.spring_layout(anchored, seed=seed, fixed=pinned,
+                                          pos={n: fixed[n] for n in pinned},
+                                          k=2.2 / math.sqrt(len(anchored)), iterations=200)
+            else:
+                # Kamada-Kawai spaces actors more evenly than a spring layout, so labels in a
+                # dense centre overlap less; the seeded start makes the seed choose the picture.
+                placed = nx.kamada_kawai_layout(
+                    anchored, pos=nx.random_layout(anchored, seed=seed), weight=None)
             result.update({n: (float(x), float(y)) for n, (x, y) in placed.items() if n in main})
         result.update({n: fixed[n] for n in main if n in fixed})
     free_shadows = [n for n in shadows if n not in fixed]
