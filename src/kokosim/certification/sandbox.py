@@ -7,12 +7,12 @@ the first word of a dedicated kernelspec. The launcher
 * applies rlimits with ``prlimit``: address space (memory), CPU seconds per kernel, file size,
   no core files;
 * where Debian's ``bubblewrap`` (``bwrap``) is installed, starts the kernel in new namespaces
-  (no network, own PID namespace) with a read-only view of ``/`` in which the course root
-  (with the master notebooks and its git history), the work directory (gradebook and all other
-  trainees' work), home directories and temporary directories are replaced by empty ``tmpfs``
-  mounts. Only the trainee's own autograde directory (the kernel's working directory) and the
-  kernel's connection file are bound read-write; the Python installation is bound back
-  read-only.
+  (no network, own PID namespace, all capabilities dropped) that see only an allow-list,
+  read-only: the operating system (``/usr``, ``/etc``, ...) and the Python installation. The
+  course repository (masters, git history), the work directory (gradebook, other trainees'
+  work), home directories and ``/tmp`` do not exist in there. Only the trainee's own autograde
+  directory (the kernel's working directory; the notebooks nbgrader put there, which contain
+  the hidden tests, appear empty) and the kernel's private runtime folder are writable.
 
 Measured pitfalls handled here: the kernelspec needs ``"interrupt_mode": "message"`` (signals
 cannot reach a kernel behind bwrap's PID namespace), the connection file must be bound
@@ -187,9 +187,12 @@ def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdi
     command += ["--bind", cwd, cwd]
     # nbgrader writes the sanitised notebook, hidden tests included, into the kernel's working
     # directory before running it: the kernel sees empty files in its place.
+    empty = os.path.join(runtime, "leer")
     for name in sorted(os.listdir(cwd)) if os.path.isdir(cwd) else []:
         if name.endswith(".ipynb"):
-            command += ["--ro-bind", "/dev/null", os.path.join(cwd, name)]
+            if not os.path.exists(empty):
+                open(empty, "w").close()  # noqa: SIM115 - an empty file to mount
+            command += ["--ro-bind", empty, os.path.join(cwd, name)]
     command += [
         "--bind", runtime, runtime,
         "--chdir", cwd,
