@@ -28,8 +28,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
+
+if TYPE_CHECKING:
+    from traitlets.config import Config
 
 __all__ = [
     "REPO_ROOT",
@@ -98,13 +102,24 @@ def master_notebooks(root: Path = REPO_ROOT, modules: Sequence[str] | None = Non
             for path in sorted((root / SOURCE_DIR / module).glob("*.ipynb"))]
 
 
-def _nbgrader_config(root: Path, release_dir: Path, db_url: str):
+def _nbgrader_config(root: Path, release_dir: Path, db_url: str) -> Config:
+    """The course's nbgrader configuration, redirected to ``release_dir`` and ``db_url``."""
     from traitlets.config.loader import PyFileConfigLoader
 
     config_file = root / NBGRADER_CONFIG
     if not config_file.is_file():
         raise FileNotFoundError(f"{config_file}: nbgrader configuration not found")
-    config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    # The file reads its gradebook from KOKOSIM_GRADEBOOK; setting it keeps the file from
+    # creating its default gradebook folder in the user's home.
+    saved = os.environ.get("KOKOSIM_GRADEBOOK")
+    os.environ["KOKOSIM_GRADEBOOK"] = db_url
+    try:
+        config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    finally:
+        if saved is None:
+            del os.environ["KOKOSIM_GRADEBOOK"]
+        else:
+            os.environ["KOKOSIM_GRADEBOOK"] = saved
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.release_directory = str(release_dir)
     config.CourseDirectory.db_url = db_url
