@@ -188,7 +188,9 @@ def test_scores_and_flags_per_trainee(cohort):
         assert rows[trainee]["passed"] == "offen", trainee
     for trainee in ("correct", "blank", "wrong", "search", "late"):
         assert rows[trainee]["flags"] == "", trainee
-    assert rows["wrong"]["passed"] == "nein" or rows["wrong"]["manual_open"] == "ja"
+    for trainee in ("blank", "wrong", "search"):  # unanswered reflection: nothing to grade
+        assert rows[trainee]["passed"] == "nein" and rows[trainee]["manual_open"] == "nein"
+    assert rows["correct"]["passed"] == "offen" and rows["correct"]["manual_open"] == "ja"
     assert rows["late"]["late"].startswith("ja (5.0 h)") and rows["correct"]["late"] == "nein"
     for trainee in REJECTED:
         assert rows[trainee]["status"] == "nicht abgegeben" and rows[trainee]["score"] == ""
@@ -250,10 +252,11 @@ def test_sandbox_hides_masters_gradebook_and_other_trainees(cohort):
     _, seen, found = line.strip().split(" ", 2)
     found = json.loads(found)
     assert int(seen) > 0  # the search worked: it saw notebooks of installed packages
-    for path in found:
-        assert not path.startswith((str(cohort["tmp"]), "/work/main/course"))
+    masters = str(cohort["repo"] / "course" / "source")
     if bwrap_available():
         assert all("site-packages" in path for path in found), found
+    else:  # KOKOSIM_ALLOW_NO_BWRAP=1: without bubblewrap the masters are visible (documented)
+        assert any(path.startswith(masters) for path in found), found
 
 
 def test_feedback_contains_no_hidden_tests(cohort):

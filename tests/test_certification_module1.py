@@ -86,11 +86,12 @@ def test_sandbox_hides_the_repository(graded):
     line = next(out["text"] for cell in nb.cells for out in cell.get("outputs", [])
                 if out.get("name") == "stdout" and samples.SEARCH_REPORT in out["text"])
     _, seen, found = line.strip().split(" ", 2)
-    assert int(seen) > 0
-    for path in json.loads(found):
-        assert not path.startswith((str(REPO / "course"), str(graded["tmp"]))), path
+    assert int(seen) > 0  # it saw the notebooks that installed packages ship
+    found = json.loads(found)
     if bwrap_available():
-        assert all("site-packages" in path for path in json.loads(found))
+        assert all("site-packages" in path for path in found), found
+    else:  # KOKOSIM_ALLOW_NO_BWRAP=1: without bubblewrap the masters are visible (documented)
+        assert any(path.startswith(str(COURSE.source_dir)) for path in found), found
 
 
 def test_feedback_has_no_hidden_tests_of_the_masters(graded):

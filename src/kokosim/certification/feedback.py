@@ -136,8 +136,8 @@ def generate_feedback(workdir: Workdir, module: str,
     for student in wanted:
         result = api.generate_feedback(module, student, force=True)
         if not result["success"]:
-            results[student] = "Fehler: " + (result.get("error") or "").strip().splitlines()[-1:][0] \
-                if result.get("error") else "Fehler bei nbgrader"
+            lines = (result.get("error") or "nbgrader meldet einen Fehler").strip().splitlines()
+            results[student] = f"Fehler: {lines[-1]}"
             continue
         leaked: list[str] = []
         for page in Path(workdir.path("feedback", student, module)).glob("*.html"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import re
 import sys
@@ -209,7 +210,15 @@ c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
         config = self.nbgrader_config()
         if extra is not None:
             config.merge(extra)
-        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        # nbgrader probes its exchange on start and logs a "fatal" line when there is none;
+        # this pipeline does not need the exchange, so that probe is silenced.
+        log = logging.getLogger("kokosim.certification.nbgrader")
+        level = log.level
+        log.setLevel(logging.CRITICAL + 1)
+        try:
+            return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
+        finally:
+            log.setLevel(level)
 
     @contextmanager
     def gradebook(self) -> Iterator[Gradebook]:
