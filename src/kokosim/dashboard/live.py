@@ -122,12 +122,13 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
                                          layout=w.Layout(width="180px"))
         self.header = w.HTML()
         self.buttons = {
-            "play": w.Button(description="▶ Abspielen", button_style="success"),
-            "pause": w.Button(description="⏸ Anhalten"),
-            "step": w.Button(description="⏭ Eine Woche"),
-            "reset": w.Button(description="↺ Zurücksetzen", button_style="warning",
+            "play": w.Button(description="Abspielen", icon="play", button_style="success"),
+            "pause": w.Button(description="Anhalten", icon="pause"),
+            "step": w.Button(description="Eine Woche", icon="step-forward"),
+            "reset": w.Button(description="Zurücksetzen", icon="undo", button_style="warning",
                               tooltip="Neuer Lauf mit Szenario, Startwert und allen Reglern"),
-            "shock": w.Button(description="⚡ Extremereignis auslösen", button_style="danger",
+            "shock": w.Button(description="Extremereignis auslösen", icon="bolt",
+                              button_style="danger",
                               tooltip="Jetzt ein Extremereignis (Stärke und Reichweite: Regler "
                                       "in der Gruppe Extremereignis)",
                               layout=w.Layout(width="auto")),
@@ -146,9 +147,10 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
                                      value=layer, description="Karte",
                                      layout=w.Layout(width="420px"))
         self.presenter_toggle = w.ToggleButton(value=presenter, description="Präsentationsmodus",
-                                               icon="desktop")
+                                               icon="desktop", layout=w.Layout(width="auto"))
         self.panel, self.parameter_widgets = parameter_panel(values)
-        self.image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", height="auto",
+                                                          object_fit="contain"))
         self.image.add_class("kokosim-picture")
         self.readout = w.HTML()
         self.messages = w.Output()
