@@ -181,8 +181,9 @@ def test_scores_and_flags_per_trainee(cohort):
     for trainee, score in expect_score.items():
         assert float(rows[trainee]["score"]) == score, trainee
         assert rows[trainee]["max_score"] == "7"
-    for trainee, flag in {"loop": "zeitlimit", "crash": "kernel_abbruch", "memory": "speicher",
-                          "edited": "testzelle_veraendert", "deleted": "testzelle_geloescht"}.items():
+    expect_flag = {"loop": "zeitlimit", "crash": "kernel_abbruch", "memory": "speicher",
+                   "edited": "testzelle_veraendert", "deleted": "testzelle_geloescht"}
+    for trainee, flag in expect_flag.items():
         assert flag in rows[trainee]["flags"], trainee
     for trainee in ("loop", "crash", "memory"):  # a flag, never a silent 0
         assert rows[trainee]["passed"] == "offen", trainee

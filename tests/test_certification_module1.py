@@ -2,8 +2,8 @@
 from ``module1/``, the repository's ``course/kurs.toml`` and nbgrader configuration.
 
 Three trainees: the master solutions (hidden tests removed), the untouched student copy of the
-first notebook (the other notebooks missing), and a submission that searches the whole disk for master notebooks and gradebooks. The repository
-itself is the course root the sandbox must hide.
+first notebook (the other notebooks missing), and a submission that searches the whole disk for
+master notebooks and gradebooks. The repository itself is the course root the sandbox must hide.
 """
 
 from __future__ import annotations

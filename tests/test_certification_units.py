@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import date
 import sys
 import zipfile
 from pathlib import Path
@@ -161,8 +162,9 @@ def test_certificate_needs_all_five_decided_passes(tmp_path):
     assert certificates[0].hours == sum(m.hours for m in course.modules)
     partial = load_course(samples.write_course(tmp_path / "vier", modules[:4], 5))
     assert earned_certificates(partial, [result("alle", m, "ja") for m in modules[:4]]) == []
-    pdf = certificate_pdf(course, Certificate("x", "Şule Ğündüz-Łęcka", certificates[0].modules),
-                          __import__("datetime").date(2026, 11, 21))
+    name = "Şule Ğündüz-Łęcka"  # beyond Latin-1: needs the Unicode font
+    pdf = certificate_pdf(course, Certificate("x", name, certificates[0].modules),
+                          date(2026, 11, 21))
     assert pdf.startswith(b"%PDF-") and b"DejaVu" in pdf
 
 

@@ -105,7 +105,8 @@ def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> b
     >>> from kokosim.certification.samples import write_course
     >>> from kokosim.courseconfig import load_course
     >>> course = load_course(write_course(tempfile.mkdtemp()))
-    >>> cert = Certificate("tn1", "Łucja Nguyễn", (("module1", "Übungsmodul 1", 6.0, 7.0, 4.5),))
+    >>> modules = (("module1", "Übungsmodul 1", 6.0, 7.0, 4.5),)
+    >>> cert = Certificate("tn1", "Łucja Nguyễn", modules)
     >>> certificate_pdf(course, cert, date(2026, 11, 21))[:5]
     b'%PDF-'
     """
@@ -237,7 +238,8 @@ td,th{{border:1px solid #999;padding:2px 6px}}</style></head><body>
 <p>Stand {issued:%d.%m.%Y}; {len(certificates)} von {len(body)} Teilnehmenden erhalten ein
 Zertifikat. „offen“ heißt: nicht abgegeben, noch nicht bewertet, markiert (Hinweise) oder
 Handbewertung ausstehend.</p>
-<img alt="Ergebnisse der Kohorte je Modul" src="data:image/png;base64,{base64.b64encode(chart).decode()}">
+<img alt="Ergebnisse der Kohorte je Modul"
+ src="data:image/png;base64,{base64.b64encode(chart).decode()}">
 <table><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in header)}</tr>
 {cells}
 </table></body></html>

@@ -38,7 +38,7 @@ from nbgrader import api as nbgrader_api
 from traitlets.config import Config
 
 from kokosim.certification.flags import Flag, record_grading
-from kokosim.certification.sandbox import SandboxLimits, bwrap_available
+from kokosim.certification.sandbox import FONT_CACHE, SandboxLimits, bwrap_available
 from kokosim.certification.workdir import Workdir, open_workdir
 
 __all__ = ["GradeResult", "grade_module", "grade_student", "sandbox_mode", "main"]
@@ -169,7 +169,7 @@ def grade_student(workdir: Workdir, module: str, student: str) -> GradeResult:
     runtime.mkdir(parents=True)
     os.environ.update({"JUPYTER_PATH": str(workdir.path("jupyter")), "TMPDIR": str(runtime),
                        "IPYTHONDIR": str(runtime / "ipython"),
-                       "MPLCONFIGDIR": str(runtime / "matplotlib"),
+                       "MPLCONFIGDIR": str(workdir.path(FONT_CACHE)),
                        "JUPYTER_RUNTIME_DIR": str(runtime)})
     os.environ.pop("JUPYTER_CONFIG_DIR", None)
     tempfile.tempdir = None  # pick up TMPDIR
@@ -255,6 +255,16 @@ class _Worker:
         self.process = None
 
 
+def _build_font_cache(workdir: Workdir) -> None:
+    """Build matplotlib's font list once, for all kernels of this work directory."""
+    cache = workdir.path(FONT_CACHE)
+    if not any(cache.glob("fontlist*.json")):
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                       env={**os.environ, "MPLCONFIGDIR": str(cache)}, capture_output=True,
+                       check=False)
+
+
 def grade_module(workdir: Workdir, module: str, students: Iterable[str] | None = None, *,
                  jobs: int | None = None,
                  progress: Callable[[GradeResult], None] | None = None) -> list[GradeResult]:
@@ -287,6 +297,7 @@ def grade_module(workdir: Workdir, module: str, students: Iterable[str] | None =
     missing = sorted(set(wanted) - set(submitted))
     if missing:
         raise ValueError(f"Modul {module}: keine Abgabe von {', '.join(missing)}")
+    _build_font_cache(workdir)
     releases = list(workdir.path("release", module).glob("*.ipynb"))
     cells = sum(len(nbformat.read(p, as_version=4).cells) for p in releases)
     wall_limit = 60 + 20 * len(releases) + cells * workdir.limits.cell_timeout

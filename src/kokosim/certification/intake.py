@@ -29,7 +29,8 @@ import nbformat
 from kokosim._atomic import atomic_write
 from kokosim.certification.workdir import STUDENT_ID, Workdir
 
-__all__ = ["IntakeLine", "MAX_UNPACKED_MB", "grade_ids", "read_submission", "intake", "set_deadline"]
+__all__ = ["IntakeLine", "MAX_UNPACKED_MB", "grade_ids", "read_submission", "intake",
+           "set_deadline"]
 
 #: Default limit for the unpacked size of one submission.
 MAX_UNPACKED_MB = 50
@@ -247,8 +248,8 @@ def intake(workdir: Workdir, module: str, inbox: str | os.PathLike[str], *,
             continue
         student = path.name.split(".", 1)[0]
         if not STUDENT_ID.fullmatch(student) or student not in known:
-            lines.append(IntakeLine(path.name, "", False,
-                                    f"unbekannte Kennung {student!r} (nicht in der Teilnehmerliste)"))
+            lines.append(IntakeLine(path.name, "", False, f"unbekannte Kennung {student!r} "
+                                    "(nicht in der Teilnehmerliste)"))
             continue
         try:
             files = read_submission(path, notebooks, max_mb=max_mb)

@@ -169,7 +169,7 @@ class Workdir:
         course_nbgrader = self.course_config.resolve().parent / "nbgrader_config.py"
         load = (f"load_subconfig({str(course_nbgrader)!r})  # noqa: F821\n"
                 if course_nbgrader.is_file() else "")
-        return f'''"""nbgrader settings of this certification work directory (written by kokosim-cert).
+        return f'''"""nbgrader settings of this certification work directory (by kokosim-cert).
 
 The course's own settings are loaded first; then the work directory takes over: gradebook,
 submissions and results live here, masters are read from the repository, grading kernels run
