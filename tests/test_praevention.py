@@ -92,13 +92,42 @@ def test_load_plan_reads_toml_and_json_and_names_the_file_on_errors(tmp_path, pl
     assert check_plan(load_plan(as_json)).complete
     broken = tmp_path / "plan.toml"
     broken.write_text('kommune = "Musterstadt"\n[[rollen]\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"plan\.toml: not a valid TOML file: .*line 2"):
+    with pytest.raises(ValueError, match=r"plan\.toml: keine gültige TOML-Datei: .*line 2"):
         load_plan(broken)
     unknown = tmp_path / "extra.toml"
     unknown.write_text('kommune = "M"\nbudget = 3\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"extra\.toml: unknown key\(s\) 'budget'"):
+    with pytest.raises(ValueError, match=r"extra\.toml: unbekannte\(r\) Schlüssel 'budget'"):
         load_plan(unknown)
 
 
 def test_plan_object_and_dict_give_the_same_result(plan_data):
     assert check_plan(PreventionPlan.from_dict(plan_data)) == check_plan(plan_data)
+
+
+def test_example_plan_partners_are_actors_of_the_case_map():
+    from kokosim.stakeholders import load_case_map
+
+    actors = load_case_map().actors_table()
+    for member in example_plan().netzwerk:
+        assert actors.loc[member["name"], "sector"] == member["sektor"], member["name"]
+
+
+def test_save_plan_round_trips_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    from kokosim.praevention import save_plan
+
+    target = save_plan(example_plan(), tmp_path / "plan.json")
+    assert load_plan(target).to_dict() == example_plan().to_dict()
+    before = target.read_bytes()
+    changed = example_plan()
+    changed.kommune = "Andere Stadt"
+
+    def full_disk(*args):
+        raise OSError("Datenträger voll")
+
+    monkeypatch.setattr("os.replace", full_disk)
+    with pytest.raises(OSError):
+        save_plan(changed, target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+    with pytest.raises(ValueError, match=r"plan\.toml: Pläne werden als \.json gespeichert"):
+        save_plan(changed, tmp_path / "plan.toml")

@@ -47,6 +47,8 @@ from typing import Any
 
 import networkx as nx
 
+from kokosim._atomic import atomic_write
+
 __all__ = [
     "ROLES",
     "PHASES",
@@ -55,6 +57,7 @@ __all__ = [
     "Finding",
     "PlanCheck",
     "load_plan",
+    "save_plan",
     "example_plan",
     "check_plan",
 ]
@@ -119,21 +122,33 @@ class PreventionPlan:
         >>> PreventionPlan.from_dict({"kommune": "Musterstadt", "rollen": {"rolle": "x"}})
         Traceback (most recent call last):
         ...
-        ValueError: <dict>: 'rollen' must be a list of tables ([[rollen]]), not dict
+        ValueError: <dict>: 'rollen' muss eine Liste von Tabellen sein ([[rollen]]), nicht dict
         """
         unknown = sorted(set(data) - {"kommune", "stand", *_TABLES})
         if unknown:
-            raise ValueError(f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
-                             f"allowed: kommune, stand, {', '.join(_TABLES)}")
+            raise ValueError(f"{source}: unbekannte(r) Schlüssel {', '.join(map(repr, unknown))}; "
+                             f"erlaubt: kommune, stand, {', '.join(_TABLES)}")
         tables: dict[str, list[dict[str, Any]]] = {}
         for name in _TABLES:
             records = data.get(name, [])
             if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
-                raise ValueError(f"{source}: {name!r} must be a list of tables ([[{name}]]), "
-                                 f"not {type(records).__name__}")
+                raise ValueError(f"{source}: {name!r} muss eine Liste von Tabellen sein "
+                                 f"([[{name}]]), nicht {type(records).__name__}")
             tables[name] = [dict(record) for record in records]
         return cls(kommune=str(data.get("kommune", "")), stand=str(data.get("stand", "")),
                    source=source, **tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain data, the inverse of :meth:`from_dict`.
+
+        Examples
+        --------
+        >>> plan = example_plan()
+        >>> PreventionPlan.from_dict(plan.to_dict(), source=plan.source) == plan
+        True
+        """
+        return {"kommune": self.kommune, "stand": self.stand,
+                **{name: [dict(record) for record in getattr(self, name)] for name in _TABLES}}
 
     def chain_graph(self) -> nx.DiGraph:
         """The communication chain as a directed graph weighted by ``frist_stunden``."""
@@ -151,7 +166,8 @@ def load_plan(path: str | Path) -> PreventionPlan:
     Raises
     ------
     ValueError
-        Naming the file (and line for TOML syntax errors) when it cannot be read as a plan.
+        In German, naming the file (and line for TOML syntax errors) when it cannot be read as
+        a plan.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
@@ -161,11 +177,42 @@ def load_plan(path: str | Path) -> PreventionPlan:
         else:
             data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path.name}: not a valid {path.suffix.lstrip('.').upper()} file: "
+        raise ValueError(f"{path.name}: keine gültige {path.suffix.lstrip('.').upper()}-Datei: "
                          f"{error}") from error
     if not isinstance(data, Mapping):
-        raise ValueError(f"{path.name}: expected a table of keys at the top level")
+        raise ValueError(f"{path.name}: oberste Ebene muss eine Tabelle von Schlüsseln sein")
     return PreventionPlan.from_dict(data, source=path.name)
+
+
+def save_plan(plan: PreventionPlan, path: str | Path) -> Path:
+    """Write ``plan`` as UTF-8 JSON, atomically: a failed write leaves an earlier file intact.
+
+    :func:`load_plan` reads the file back. (JSON, because Python can read TOML but not write it.)
+
+    Parameters
+    ----------
+    plan : PreventionPlan
+    path : str or Path
+        Target file; must end in ``.json``.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "plan.json"
+    >>> load_plan(save_plan(example_plan(), target)).kommune
+    'Musterstadt'
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        raise ValueError(f"{path.name}: Pläne werden als .json gespeichert, nicht als "
+                         f"{path.suffix or 'Datei ohne Endung'}")
+    atomic_write(path, json.dumps(plan.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    return path
 
 
 def example_plan() -> PreventionPlan:
