@@ -3,7 +3,8 @@ from ``module1/``, the repository's ``course/kurs.toml`` and nbgrader configurat
 
 Three trainees: the master solutions (hidden tests removed; the last notebook left out), the
 untouched student copy of the first notebook (the other notebooks missing), and a submission
-that searches the whole disk for master notebooks and gradebooks. The repository itself is the course root the sandbox must hide.
+that searches the whole disk for master notebooks and gradebooks. The repository itself is the
+course root the sandbox must hide.
 """
 
 from __future__ import annotations
