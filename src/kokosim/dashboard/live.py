@@ -154,17 +154,16 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
         self.image.add_class("kokosim-picture")
         self.readout = w.HTML()
         self.messages = w.Output()
-        self.picture_box = w.Box([self.image], layout=w.Layout(width="68%"))
-        self.readout_box = w.Box([self.readout], layout=w.Layout(width="32%"))
+        self.readout_box = w.Box([self.readout], layout=w.Layout(width="38%"))
         self.widget = w.VBox([
             self.header,
             w.HBox([self.scenario_menu, self.seed_box, self.buttons["reset"],
                     self.presenter_toggle], layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.buttons["play"], self.buttons["pause"], self.buttons["step"],
                     self.speed, self.buttons["shock"]], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.picture_box, self.readout_box]),
-            self.layer_menu,
-            self.panel,
+            self.image,
+            w.HBox([self.readout_box, w.VBox([self.layer_menu, self.panel],
+                                             layout=w.Layout(width="62%"))]),
             self.messages,
         ])
         self.widget.add_class("kokosim-dashboard")
@@ -188,8 +187,6 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
     def _style(self, presenter: bool) -> None:
         for button in self.buttons.values():
             button.style.font_size = _BUTTON_FONT[presenter]
-        self.picture_box.layout.width = "72%" if presenter else "68%"
-        self.readout_box.layout.width = "28%" if presenter else "32%"
         scenario = SCENARIOS[self.scenario_menu.value]
         size = _FONT[presenter]
         self.header.value = (f"<div style='font-size:{size}'><b>{html.escape(scenario.title)}"
