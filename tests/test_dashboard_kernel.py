@@ -83,8 +83,13 @@ def test_frontend_messages_are_handled_while_the_model_plays(kernel):
                                {"method": "update", "state": {"value": 9}, "buffer_paths": []})
     kernel.send_widget_message(start["ids"]["shock"],
                                {"method": "custom", "content": {"event": "click"}})
-    time.sleep(1.5)  # no cell runs meanwhile: only the play task and the widget messages
-    during = kernel.run(STATE)
+    deadline = time.monotonic() + 60
+    while True:  # between checks no cell runs: only the play task and the widget messages
+        time.sleep(0.5)
+        during = kernel.run(STATE)
+        done = during["managers"] == 9 and during["shocks"] and during["steps"] > start["steps"]
+        if done or time.monotonic() > deadline:
+            break
     stopped = kernel.run("import asyncio\nboard.pause()\nawait asyncio.sleep(0.3)\n" + STATE)
     assert during["playing"] and during["steps"] > start["steps"]
     assert during["managers"] == 9
