@@ -143,17 +143,24 @@ def test_picture_is_updated_in_place_and_redrawn_fully_only_when_needed():
 
 
 def test_play_runs_without_blocking_and_reacts_to_buttons(board):
+    async def until(condition, seconds: float = 60.0) -> None:
+        """Yield to the play task until ``condition()`` holds (the deadline only guards hangs)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not condition() and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def session() -> tuple[int, int, list[int], bool]:
         board.speed.value = 20
         board.buttons["play"].click()
         assert board.playing and board.buttons["play"].disabled
-        await asyncio.sleep(0.6)
+        await until(lambda: board.model.steps >= 2)
         during = board.model.steps
         board.parameter_widgets["conflict_managers"].value = 6
         board.buttons["shock"].click()
-        await asyncio.sleep(0.3)
+        await until(lambda: board.model.steps > board.model.shocks[0])
         board.buttons["pause"].click()
-        await asyncio.sleep(0.2)
+        await until(lambda: board._task is None)
         stopped = board.model.steps
         await asyncio.sleep(0.3)
         return during, stopped, list(board.model.shocks), board.model.steps == stopped
