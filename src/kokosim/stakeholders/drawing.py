@@ -67,7 +67,10 @@ _Point = tuple[float, float]
 
 def layout(karte: StakeholderMap, seed: int = 0,
            positions: Mapping[str, Sequence[float]] | None = None) -> dict[str, _Point]:
-    """Positions of all actors: a seeded spring layout, shadow parties in a column on the right.
+    """Positions of all actors, seeded; shadow parties in a column on the right.
+
+    Free actors are placed by Kamada-Kawai from a seeded random start; when some positions are
+    fixed, a spring layout places the others around them.
 
     Parameters
     ----------
