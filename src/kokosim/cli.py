@@ -6,12 +6,11 @@ Help texts and messages are German (trainers read them); errors end with exit co
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from kokosim._atomic import atomic_open
 from kokosim.scenarios import SCENARIOS, get_scenario
 
 __all__ = ["main", "build_parser"]
@@ -58,24 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same directory, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=path.suffix)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _run(args: argparse.Namespace) -> str:
     from kokosim.comparison import run_scenario
 
     frame = run_scenario(args.scenario, seed=args.seed, steps=args.steps)
-    _write_atomic(args.out, lambda path: frame.to_csv(path, index=False))
+    with atomic_open(args.out, "w", newline="") as handle:
+        frame.to_csv(handle, index=False)
     last = frame.iloc[-1]
     return (f"{args.steps} Wochen '{SCENARIOS[args.scenario].title}' (Seed {args.seed}) → "
             f"{args.out}: {int(frame['incidents'].sum())} Vorfälle, "
@@ -94,9 +81,11 @@ def _compare(args: argparse.Namespace) -> str:
                     processes=args.processes)
     args.out.mkdir(parents=True, exist_ok=True)
     table, picture = args.out / "vergleich.csv", args.out / "vergleich.png"
-    _write_atomic(table, lambda path: frame.to_csv(path, index=False))
+    with atomic_open(table, "w", newline="") as handle:
+        frame.to_csv(handle, index=False)
     figure = plot_overview(frame)
-    _write_atomic(picture, lambda path: figure.savefig(path, dpi=120, format="png"))
+    with atomic_open(picture, "wb") as handle:
+        figure.savefig(handle, dpi=120, format="png")
     plt.close(figure)
     totals = frame.groupby("scenario", sort=False)["incidents"].sum() / args.seeds
     lines = [f"{table} und {picture} geschrieben. Vorfälle je Lauf im Mittel:"]

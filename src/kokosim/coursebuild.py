@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import nbformat
 
+from kokosim._atomic import atomic_write
+
 if TYPE_CHECKING:
     from traitlets.config import Config
 
@@ -250,10 +252,7 @@ def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) 
     for module in modules:
         if module not in known:
             raise ValueError(f"module={module!r} has no folder in {root / SOURCE_DIR}")
-    # nbgrader calls the `alembic` executable of the environment it runs in.
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    ensure_tool_path()
     config = _nbgrader_config(root, release_dir, _scratch_gradebook_url())
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     for module in modules:
@@ -277,15 +276,17 @@ def _generated(workdir: Path, root: Path,
     return by_module
 
 
+def ensure_tool_path() -> None:
+    """Put this interpreter's ``bin/`` first on PATH: nbgrader calls ``alembic`` from there."""
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder (mode 0644 - umask)."""
+    """Write ``data`` to ``path`` atomically, creating its folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        tmp.write(data)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp.name, 0o644 & ~umask)
-    os.replace(tmp.name, path)
+    atomic_write(path, data)
 
 
 def _stale(module: str, expected: dict[Path, bytes], root: Path) -> list[Path]:

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -37,6 +36,7 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from kokosim._atomic import atomic_write
 from kokosim.certification.sandbox import KERNEL_NAME, SandboxLimits, write_kernelspec
+from kokosim.coursebuild import ensure_tool_path
 from kokosim.courseconfig import DEFAULT_CONFIG, Course, load_course
 
 __all__ = [
@@ -206,7 +206,7 @@ c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
 
     def api(self, extra: Config | None = None) -> NbGraderAPI:
         """nbgrader's API object for this work directory (``extra`` overrides settings)."""
-        _ensure_tool_path()
+        ensure_tool_path()
         config = self.nbgrader_config()
         if extra is not None:
             config.merge(extra)
@@ -223,7 +223,7 @@ c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
     @contextmanager
     def gradebook(self) -> Iterator[Gradebook]:
         """Open the gradebook (``with workdir.gradebook() as gb: ...``)."""
-        _ensure_tool_path()
+        ensure_tool_path()
         config = self.nbgrader_config()
         course_id = config.CourseDirectory.get("course_id", "")
         with Gradebook(self.db_url, course_id) as gb:
@@ -251,13 +251,6 @@ c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
         if not result["success"]:
             raise ValueError(f"Modul {module}: nbgrader konnte die Aufgabe nicht anlegen:\n"
                              f"{result.get('error') or result.get('log')}")
-
-
-def _ensure_tool_path() -> None:
-    """Put the interpreter's ``bin/`` first on PATH: nbgrader calls ``alembic`` from there."""
-    bindir = os.path.dirname(sys.executable)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 def _inside(path: Path, parent: Path) -> bool:

@@ -10,13 +10,12 @@ One time step is one week.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kokosim._atomic import atomic_write
 from kokosim._validate import check_integer, check_number
 from kokosim.escalation import LADDER
 
@@ -359,7 +358,4 @@ def write_parameter_table(path: str | os.PathLike[str]) -> None:
         raise ValueError(f"{target}: markers {TABLE_START!r} and {TABLE_END!r} not found in order")
     updated = (text[:start + len(TABLE_START)] + "\n" + parameter_table() + "\n"
                + text[end:])
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(updated)
-    os.replace(temporary, target)
+    atomic_write(target, updated)
