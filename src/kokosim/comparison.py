@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from kokosim._runcache import cached_run
 from kokosim._validate import check_integer
 from kokosim.neighbourhood.model import OBSERVABLES, Neighbourhood
 from kokosim.neighbourhood.parameters import validate_all
@@ -40,20 +41,27 @@ OVERVIEW: tuple[str, ...] = ("mean_stage", "incidents", "detected_share", "mean_
 def run_scenario(scenario: str, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
     """Run one scenario for ``steps`` weeks; return its frame with scenario, seed and step.
 
+    Runs are deterministic, so they are memoised (:mod:`kokosim._runcache`): the same
+    arguments in the same process, or with a cache folder in ``KOKOSIM_RUN_CACHE``, return the
+    stored frame instead of simulating again.
+
     Examples
     --------
     >>> frame = run_scenario("ruhiges_quartier", seed=1, steps=3, width=10, height=10)
     >>> frame[["scenario", "seed", "step"]].tail(1).to_dict("records")
     [{'scenario': 'ruhiges_quartier', 'seed': 1, 'step': 3}]
     """
-    model = Neighbourhood(scenario, seed=seed, **overrides)
-    for _ in range(steps):
-        model.step()
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame.insert(0, "step", np.arange(len(frame)))
-    frame.insert(0, "seed", seed)
-    frame.insert(0, "scenario", scenario)
-    return frame
+    def simulate() -> pd.DataFrame:
+        model = Neighbourhood(scenario, seed=seed, **overrides)
+        for _ in range(steps):
+            model.step()
+        frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame.insert(0, "step", np.arange(len(frame)))
+        frame.insert(0, "seed", seed)
+        frame.insert(0, "scenario", scenario)
+        return frame
+
+    return cached_run(scenario, seed, steps, overrides, simulate)
 
 
 def _run_task(task: tuple[str, int, int, dict[str, Any]]) -> pd.DataFrame:
