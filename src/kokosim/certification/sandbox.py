@@ -34,15 +34,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kokosim._atomic import atomic_write
+from kokosim._runcache import CACHE_ENV, READONLY_ENV
 from kokosim._validate import check_integer
 
 __all__ = [
     "FONT_CACHE",
     "KERNEL_NAME",
     "MPL_DIR",
+    "RUN_CACHE",
     "SandboxLimits",
     "bwrap_available",
+    "kernel_arguments",
+    "rlimit_prefix",
     "sandbox_command",
+    "sandbox_prefix",
     "write_kernelspec",
     "main",
 ]
@@ -54,6 +59,12 @@ KERNEL_NAME = "kokosim-sandbox"
 MPL_DIR = "/tmp/.matplotlib"
 #: Folder (inside the work directory) with the prebuilt matplotlib font list.
 FONT_CACHE = "cache/matplotlib-kernel"
+
+#: Run cache of the work directory (see :mod:`kokosim._runcache`), read-only in the sandbox.
+RUN_CACHE = "cache/laeufe"
+#: Environment of every sandboxed kernel. One BLAS thread: graders already run one kernel per core.
+KERNEL_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": MPL_DIR,
+              "IPYTHONDIR": "/tmp/.ipython", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 #: Parts of the operating system that are visible (read-only) inside the sandbox.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
@@ -79,6 +90,14 @@ class SandboxLimits:
         Extra absolute paths to hide even if they lie below a visible directory.
     filesystem : bool
         Use bubblewrap if it is installed. ``False`` keeps only the rlimits.
+    warm_kernels : bool
+        With bubblewrap: start kernels from a warm starter per grading process that has
+        imported the course's libraries once (:mod:`kokosim.certification.zygote`); every
+        notebook still gets a fresh kernel process. ``False`` starts every kernel from scratch.
+    figures : bool
+        Render figures (PNG) in grading kernels. ``False`` (default) keeps only their text
+        form: figures are never graded, and drawing them is most of a course notebook's CPU time
+        in grading. The feedback then shows ``<Figure ...>`` instead of the picture.
 
     Examples
     --------
@@ -96,6 +115,8 @@ class SandboxLimits:
     file_mb: int = 64
     hide: tuple[str, ...] = field(default_factory=tuple)
     filesystem: bool = True
+    warm_kernels: bool = True
+    figures: bool = False
 
     def __post_init__(self) -> None:
         for name, low in (("cell_timeout", 1), ("cpu_seconds", 1), ("memory_mb", 64),
@@ -167,20 +188,80 @@ def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdi
     >>> "/w" in cmd  # the work directory is not on the allow-list, so it is not mounted
     False
     """
-    mib = 1024 * 1024
     runtime = os.path.dirname(connection_file)
-    command = [
-        "prlimit",
-        f"--as={limits.memory_mb * mib}",
-        f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}",
-        f"--fsize={limits.file_mb * mib}",
-        "--core=0",
-        "--",
-    ]
     if bwrap is None:
-        return command + list(kernel_argv)
-    command += [bwrap, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
-                "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        return rlimit_prefix(limits) + list(kernel_argv)
+    mounts = ["--bind", cwd, cwd]
+    # nbgrader writes the sanitised notebook, hidden tests included, into the kernel's working
+    # directory before running it: the kernel sees empty files in its place.
+    empty = os.path.join(runtime, "leer")
+    for name in sorted(os.listdir(cwd)) if os.path.isdir(cwd) else []:
+        if name.endswith(".ipynb"):
+            if not os.path.exists(empty):
+                open(empty, "w").close()  # noqa: SIM115 - an empty file to mount
+            mounts += ["--ro-bind", empty, os.path.join(cwd, name)]
+    mounts += ["--bind", runtime, runtime]
+    return sandbox_prefix(limits, bwrap=bwrap, workdir=workdir, course_root=course_root,
+                          mounts=mounts, chdir=cwd, font_cache=font_cache) + list(kernel_argv)
+
+
+#: What grading kernels display when figures are off: everything except pictures.
+TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json",
+              "application/javascript")
+
+
+def kernel_arguments(limits: SandboxLimits) -> list[str]:
+    """Extra ipykernel options for ``limits``.
+
+    Grading kernels keep no input history (nobody reads it), and with figures off they
+    compute no picture formats.
+
+    Examples
+    --------
+    >>> kernel_arguments(SandboxLimits(figures=True))
+    ['--HistoryManager.enabled=False']
+    >>> kernel_arguments(SandboxLimits())[1]
+    '--DisplayFormatter.active_types=text/plain'
+    """
+    options = ["--HistoryManager.enabled=False"]
+    if not limits.figures:
+        options += [f"--DisplayFormatter.active_types={kind}" for kind in TEXT_TYPES]
+    return options
+
+
+def rlimit_prefix(limits: SandboxLimits) -> list[str]:
+    """``prlimit`` options for ``limits``, ending with ``--``.
+
+    Examples
+    --------
+    >>> rlimit_prefix(SandboxLimits(cpu_seconds=10))[2]
+    '--cpu=10:15'
+    """
+    mib = 1024 * 1024
+    return ["prlimit", f"--as={limits.memory_mb * mib}",
+            f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}",
+            f"--fsize={limits.file_mb * mib}", "--core=0", "--"]
+
+
+def sandbox_prefix(limits: SandboxLimits, *, bwrap: str, workdir: str, course_root: str,
+                   mounts: Sequence[str], chdir: str, font_cache: str | None) -> list[str]:
+    """prlimit + bubblewrap options up to ``--``: the allow-list plus the extra ``mounts``.
+
+    Shared by single kernels (:func:`sandbox_command`) and the warm kernel starter
+    (:mod:`kokosim.certification.zygote`). The run cache of the work directory
+    (``cache/laeufe``) is mounted read-only when it exists.
+
+    Examples
+    --------
+    >>> cmd = sandbox_prefix(SandboxLimits(), bwrap="/usr/bin/bwrap", workdir="/w",
+    ...                      course_root="/r", mounts=["--bind", "/k", "/k"], chdir="/tmp",
+    ...                      font_cache=None)
+    >>> cmd[-1], cmd[cmd.index("--chdir") + 1], "--unshare-all" in cmd
+    ('--', '/tmp', True)
+    """
+    command = rlimit_prefix(limits) + [
+        bwrap, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
+        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     # Allow-list: the operating system and the Python installation, read-only. Everything
     # else (/work, /home, /root, /srv, /mnt, /opt, /var, ...) does not exist in the sandbox.
     for top in SYSTEM_DIRS:
@@ -198,26 +279,15 @@ def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdi
     for name in sorted(os.listdir(font_cache)) if font_cache and os.path.isdir(font_cache) else []:
         if name.startswith("fontlist") and name.endswith(".json"):
             command += ["--ro-bind", os.path.join(font_cache, name), f"{MPL_DIR}/{name}"]
-    command += ["--bind", cwd, cwd]
-    # nbgrader writes the sanitised notebook, hidden tests included, into the kernel's working
-    # directory before running it: the kernel sees empty files in its place.
-    empty = os.path.join(runtime, "leer")
-    for name in sorted(os.listdir(cwd)) if os.path.isdir(cwd) else []:
-        if name.endswith(".ipynb"):
-            if not os.path.exists(empty):
-                open(empty, "w").close()  # noqa: SIM115 - an empty file to mount
-            command += ["--ro-bind", empty, os.path.join(cwd, name)]
-    command += [
-        "--bind", runtime, runtime,
-        "--chdir", cwd,
-        "--unsetenv", "JPY_PARENT_PID",
-        "--setenv", "HOME", "/tmp",
-        "--setenv", "TMPDIR", "/tmp",
-        "--setenv", "MPLCONFIGDIR", MPL_DIR,
-        "--setenv", "IPYTHONDIR", "/tmp/.ipython",
-        "--",
-    ]
-    return command + list(kernel_argv)
+    cache = os.path.join(os.path.realpath(workdir), RUN_CACHE)
+    if os.path.isdir(cache):
+        command += ["--ro-bind", cache, cache, "--setenv", CACHE_ENV, cache,
+                    "--setenv", READONLY_ENV, "1"]
+    command += list(mounts)
+    command += ["--chdir", chdir, "--unsetenv", "JPY_PARENT_PID"]
+    for name, value in KERNEL_ENV.items():
+        command += ["--setenv", name, value]
+    return command + ["--"]
 
 
 def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimits,
@@ -258,13 +328,23 @@ def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimi
 def main(argv: Sequence[str] | None = None) -> None:
     """Launcher used by the kernelspec: ``SETTINGS_JSON CONNECTION_FILE [kernel args...]``.
 
-    Replaces itself (``exec``) with prlimit + bubblewrap + ipykernel, so the kernel manager's
-    process handle is the sandbox.
+    When the grading process runs a warm kernel starter (:mod:`kokosim.certification.zygote`),
+    the kernel is forked there and this launcher waits for it. Otherwise it replaces itself
+    (``exec``) with prlimit + bubblewrap + ipykernel, so the kernel manager's process handle
+    is the sandbox.
     """
+    from kokosim.certification.zygote import SOCKET_ENV, launch
+
     args = list(sys.argv[1:] if argv is None else argv)
     settings = json.loads(args[0])
-    connection_file, extra = os.path.realpath(args[1]), args[2:]
     limits = SandboxLimits(**{**settings["limits"], "hide": tuple(settings["limits"]["hide"])})
+    connection_file = os.path.realpath(args[1])
+    extra = [*kernel_arguments(limits), *args[2:]]
+    starter = os.environ.get(SOCKET_ENV)
+    if starter:
+        code = launch(starter, connection_file, os.getcwd(), extra)
+        if code is not None:
+            sys.exit(code)
     bwrap = bwrap_available() if limits.filesystem else None
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *extra]
     command = sandbox_command(kernel, limits=limits, workdir=settings["workdir"],
