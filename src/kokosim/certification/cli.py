@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Speichergrenze je Kernel in MiB (Standard 2048)")
     init.add_argument("--ohne-sandbox", action="store_true",
                       help="Dateisystem-Sandbox (bubblewrap) abschalten; nur Ressourcengrenzen")
+    init.add_argument("--mit-abbildungen", action="store_true",
+                      help="Abbildungen beim Bewerten zeichnen (in den Rückmeldungen sichtbar; "
+                           "etwa doppelte Bewertungszeit)")
+    init.add_argument("--ohne-vorstart", action="store_true",
+                      help="jeden Kernel neu starten statt aus dem vorgewärmten Kernelstarter "
+                           "(langsamer; zur Fehlersuche)")
 
     intake = commands.add_parser("intake", help="Abgaben aus einem Eingangsordner übernehmen")
     intake.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
@@ -109,7 +115,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "init":
         limits = SandboxLimits(cell_timeout=args.zeitlimit, cpu_seconds=args.cpu,
-                               memory_mb=args.speicher, filesystem=not args.ohne_sandbox)
+                               memory_mb=args.speicher, filesystem=not args.ohne_sandbox,
+                               warm_kernels=not args.ohne_vorstart,
+                               figures=args.mit_abbildungen)
         work = wd.init_workdir(args.workdir, args.students, course_config=args.kurs,
                                db_url=args.db_url, limits=limits)
         from kokosim.certification.grading import sandbox_mode

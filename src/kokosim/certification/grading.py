@@ -39,7 +39,9 @@ from traitlets.config import Config
 
 from kokosim.certification.flags import Flag, record_grading
 from kokosim.certification.sandbox import FONT_CACHE, SandboxLimits, bwrap_available
+from kokosim.certification.warmup import warm_cache
 from kokosim.certification.workdir import Workdir, open_workdir
+from kokosim.certification.zygote import SOCKET_ENV, Zygote
 
 __all__ = ["GradeResult", "grade_module", "grade_student", "sandbox_mode", "main"]
 
@@ -158,25 +160,37 @@ def _error_flag(error: str) -> Flag:
     return Flag("fehler", f"nbgrader-Fehler: {last[:200]}")
 
 
-def grade_student(workdir: Workdir, module: str, student: str) -> GradeResult:
+def grade_student(workdir: Workdir, module: str, student: str,
+                  starter: Zygote | None = None) -> GradeResult:
     """Autograde one trainee in this process (used by the worker process).
 
     The environment makes the sandbox kernelspec visible, puts the kernel's connection file
-    and sockets into a private folder ``runtime/ID`` and keeps every cache inside it.
+    and sockets into a private folder (the warm starter's ``kernels/`` when ``starter`` runs,
+    else ``runtime/MODULE-ID/kernels``) and keeps every cache of nbgrader inside
+    ``runtime/MODULE-ID``, which no kernel sees.
     """
     runtime = workdir.path("runtime", f"{module}-{student}")
     shutil.rmtree(runtime, ignore_errors=True)
-    runtime.mkdir(parents=True)
-    os.environ.update({"JUPYTER_PATH": str(workdir.path("jupyter")), "TMPDIR": str(runtime),
+    warm = starter is not None and starter.alive()
+    kernels = starter.kernels if warm else runtime / "kernels"  # type: ignore[union-attr]
+    for folder in (runtime / "tmp", kernels):
+        folder.mkdir(parents=True, exist_ok=True)
+    os.environ.pop(SOCKET_ENV, None)
+    os.environ.update({"JUPYTER_PATH": str(workdir.path("jupyter")), "TMPDIR": str(runtime / "tmp"),
                        "IPYTHONDIR": str(runtime / "ipython"),
                        "MPLCONFIGDIR": str(workdir.path(FONT_CACHE)),
-                       "JUPYTER_RUNTIME_DIR": str(runtime)})
+                       "JUPYTER_RUNTIME_DIR": str(kernels),
+                       **(starter.environment() if warm else {})})  # type: ignore[union-attr]
     os.environ.pop("JUPYTER_CONFIG_DIR", None)
     tempfile.tempdir = None  # pick up TMPDIR
     started = time.monotonic()
     extra = Config()
     extra.KernelManager.transport = "ipc"
-    extra.KernelManager.ip = str(runtime / "kernel")  # absolute: kernel and client cwd differ
+    extra.KernelManager.ip = str(kernels / "kernel")  # absolute: kernel and client cwd differ
+    extra.KernelManager.connection_file = str(kernels / "kernel.json")  # not in TMPDIR
+    # All outputs are in once the last cell ran. A graceful shutdown waits up to 2.5 s for
+    # kernels that used multiprocessing locks (tqdm does) before it sends SIGTERM (measured).
+    extra.Execute.shutdown_kernel = "immediate"
     api = workdir.api(extra)
     with _serialised_gradebook(workdir.path("gradebook.lock")):
         result = api.autograde(module, student, force=True, create=False)
@@ -298,14 +312,15 @@ def grade_module(workdir: Workdir, module: str, students: Iterable[str] | None =
     if missing:
         raise ValueError(f"Modul {module}: keine Abgabe von {', '.join(missing)}")
     _build_font_cache(workdir)
+    workdir.path("reports").mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    warm_cache(workdir, module, workdir.path("reports", f"vorlauf-{module}-{stamp}.log"), jobs)
     releases = list(workdir.path("release", module).glob("*.ipynb"))
     cells = sum(len(nbformat.read(p, as_version=4).cells) for p in releases)
     wall_limit = 60 + 20 * len(releases) + cells * workdir.limits.cell_timeout
     queue = list(reversed(wanted))
     lock = threading.Lock()
     results: list[GradeResult] = []
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    workdir.path("reports").mkdir(exist_ok=True)
 
     def run(number: int) -> None:
         worker = _Worker(workdir, module,
@@ -343,11 +358,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything else printed (nbgrader, kernels) lands in the log
     workdir = open_workdir(args.workdir)
-    for line in sys.stdin:
-        result = grade_student(workdir, args.module, line.strip())
-        result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        results.write(json.dumps(result, ensure_ascii=False) + "\n")
-        results.flush()
+    starter = Zygote(workdir.path("runtime", f"starter-{args.module}-{os.getpid()}"),
+                     limits=workdir.limits, workdir=str(workdir.root),
+                     course_root=str(workdir.course_root), font_cache=str(workdir.path(FONT_CACHE)))
+    use_starter = True
+    try:
+        for line in sys.stdin:
+            if use_starter and not starter.alive():
+                use_starter = starter.start()  # without bubblewrap: every kernel from scratch
+            result = grade_student(workdir, args.module, line.strip(), starter)
+            result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            results.write(json.dumps(result, ensure_ascii=False) + "\n")
+            results.flush()
+    finally:
+        starter.stop()
+        shutil.rmtree(starter.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":  # pragma: no cover - run as worker process
