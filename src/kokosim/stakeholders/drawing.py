@@ -51,11 +51,14 @@ _FORMATS = (".png", ".svg", ".pdf")
 
 
 class _NotebookFigure(Figure):
-    """A Figure that Jupyter displays as PNG even when pyplot's inline backend is not active."""
+    """A Figure that Jupyter displays as PNG even when pyplot's inline backend is not active.
+
+    Its layout is constrained, so the picture needs no second, "tight" layout pass.
+    """
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        self.savefig(buffer, format="png", dpi=100)
         return buffer.getvalue()
 
 
