@@ -1,21 +1,21 @@
 """Benchmark of the certification pipeline (``make bench``; never asserts on timings).
 
-Uses the real module 1 (four notebooks). Modules 2-5 are not all complete yet, so the course used
-here has five copies of module 1 (``module1`` ... ``module5``) -- the figures are "module 1
-notebooks x 5". Measured:
+Uses the real course: five modules, 20 notebooks, every trainee handing in the masters'
+solutions (all notebooks run to the end, as for a good cohort). Measured, each a ratio to a
+baseline run in the same process:
 
-1. seconds per notebook, sandbox on (prlimit + bubblewrap) vs off (prlimit only), one worker,
-   and the sandbox's own cost: kernel start + ``import matplotlib.pyplot``, best of 5 each;
-2. a 20-trainee cohort of one module with two workers (2 cores), and the projection to 20
-   trainees x 5 modules (set ``KOKOSIM_BENCH_FULL=1`` to grade all five modules instead,
-   ``KOKOSIM_BENCH_COHORT=4`` for a quick look with fewer trainees).
+1. the sandbox's own cost: kernel start + ``import matplotlib.pyplot`` with and without
+   bubblewrap, best of 5;
+2. 2 trainees x 5 modules graded the old way (every kernel started from scratch, figures
+   rendered, no cache folder; runs are still memoised within a kernel) against the default (warm kernel starter, run cache, figures off);
+3. the default on a cohort of 20 trainees x 5 modules (400 notebooks) on all cores, wall time
+   from the first ``grade`` to the last, including filling the run cache
+   (``KOKOSIM_BENCH_COHORT=4`` for a quick look with fewer trainees).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import resource
 import shutil
 import time
 from pathlib import Path
@@ -24,7 +24,7 @@ import nbformat
 import pytest
 from jupyter_client import KernelManager
 
-from kokosim.certification import samples
+from kokosim.certification import grading, samples
 from kokosim.certification.grading import grade_module
 from kokosim.certification.intake import intake
 from kokosim.certification.sandbox import KERNEL_NAME, SandboxLimits, bwrap_available
@@ -32,55 +32,36 @@ from kokosim.certification.workdir import init_workdir
 from kokosim.courseconfig import load_course
 
 COHORT = int(os.environ.get("KOKOSIM_BENCH_COHORT", "20"))  # smaller for a quick look
-MODULES = 5
+OLD_WAY = SandboxLimits(warm_kernels=False, figures=True)
 
 
-def five_module_course(repo: Path) -> Path:
-    """module1 ... module5, each a copy of the real module 1."""
-    course = load_course()
-    module = course.module("module1")
-    (repo / "course").mkdir(parents=True)
-    shutil.copy(course.path.parent / "nbgrader_config.py", repo / "course")
-    text = (f"[course]\ntitle = {json.dumps(course.title)}\nissuer = {json.dumps(course.issuer)}"
-            f"\n\n[certificate]\nrule = \"all_modules_passed\"\nrequired_modules = {MODULES}\n")
-    for number in range(1, MODULES + 1):
-        shutil.copytree(course.source_dir / "module1", repo / "course/source" / f"module{number}")
-        text += (f"\n[[modules]]\nid = \"module{number}\"\ntitle = {json.dumps(module.title)}\n"
-                 f"notebooks = {json.dumps(list(module.notebooks))}\nhours = {module.hours}\n"
-                 f"max_auto_points = {module.max_auto_points}\n"
-                 f"max_manual_points = {module.max_manual_points}\n"
-                 f"pass_points = {module.pass_points}\n")
-    (repo / "course/kurs.toml").write_text(text, encoding="utf-8")
-    return repo / "course/kurs.toml"
-
-
-def cohort(tmp: Path, kurs: Path, trainees: int, filesystem: bool, modules: int):
-    students = tmp / f"students-{filesystem}.csv"
+def cohort(tmp: Path, name: str, trainees: int, limits: SandboxLimits) -> tuple[float, int]:
+    """Grade ``trainees`` correct submissions of every module; return wall seconds, notebooks."""
+    students = tmp / f"{name}.csv"
     ids = [f"tn{i:02d}" for i in range(trainees)]
     students.write_text("id,first_name,last_name,email\n" + "".join(
         f"{s},V,N,{s}@example.org\n" for s in ids), encoding="utf-8")
-    work = init_workdir(tmp / f"arbeit-{filesystem}-{trainees}", students, course_config=kurs,
-                        limits=SandboxLimits(filesystem=filesystem))
-    course = load_course(kurs)
-    seconds = cpu = 0.0
-    for module in [m.id for m in course.modules][:modules]:
-        inbox = tmp / f"eingang-{filesystem}-{trainees}-{module}"
+    work = init_workdir(tmp / f"arbeit-{name}", students, limits=limits)
+    course = load_course()
+    seconds, notebooks = 0.0, 0
+    for module in [m.id for m in course.modules]:
+        inbox = tmp / f"eingang-{name}-{module}"
         inbox.mkdir()
         masters = {p.name: nbformat.read(p, 4) for p in course.master_paths(module)}
         for student in ids:
-            for name, master in masters.items():
-                folder = inbox / student
-                folder.mkdir(exist_ok=True)
-                nbformat.write(samples.submission(master, "correct", master), folder / name)
-            shutil.make_archive(str(inbox / student), "zip", inbox / student)
-            shutil.rmtree(inbox / student)
+            folder = inbox / student
+            folder.mkdir()
+            for file, master in masters.items():
+                nbformat.write(samples.submission(master, "correct", master), folder / file)
+            shutil.make_archive(str(folder), "zip", folder)
+            shutil.rmtree(folder)
         intake(work, module, inbox)
-        started, cpu_started = time.perf_counter(), _children_cpu()
-        results = grade_module(work, module, jobs=None if trainees > 2 else 1)
+        started = time.perf_counter()
+        results = grade_module(work, module)
         seconds += time.perf_counter() - started
-        cpu += _children_cpu() - cpu_started
+        notebooks += len(masters) * trainees
         assert all(not r["flags"] for r in results), results
-    return seconds, cpu, len(masters) * trainees * modules
+    return seconds, notebooks
 
 
 def kernel_roundtrip(workdir: Path, runtime: Path) -> float:
@@ -101,41 +82,36 @@ def kernel_roundtrip(workdir: Path, runtime: Path) -> float:
     return time.perf_counter() - started
 
 
-def _children_cpu() -> float:
-    """CPU seconds of finished child processes (grading workers and, through them, kernels)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 @pytest.mark.bench
-def test_bench_certification(tmp_path):
+def test_bench_certification(tmp_path, monkeypatch):
     if not bwrap_available():
         pytest.fail("bubblewrap fehlt: der Benchmark misst die Sandbox")
-    kurs = five_module_course(tmp_path / "repo")
-    off, off_cpu, notebooks = cohort(tmp_path, kurs, 2, False, 1)
-    on, _, _ = cohort(tmp_path, kurs, 2, True, 1)
-    print(f"\nJe Notebook (1 Prozess, {notebooks} Notebooks, Last {os.getloadavg()[0]:.1f}): "
-          f"ohne Sandbox {off / notebooks:.2f} s, mit Sandbox {on / notebooks:.2f} s Wandzeit "
-          f"(Verhältnis {on / off:.2f}); CPU ohne Sandbox {off_cpu / notebooks:.2f} s")
+    students = tmp_path / "zwei.csv"
+    students.write_text("id,first_name,last_name,email\nx,V,N,x@example.org\n", encoding="utf-8")
     starts: dict[bool, list[float]] = {False: [], True: []}
+    for filesystem in (False, True):
+        init_workdir(tmp_path / f"kernel-{filesystem}", students,
+                     limits=SandboxLimits(filesystem=filesystem))
     for _ in range(5):  # interleaved, so that other load hits both alike
         for filesystem in (False, True):
             starts[filesystem].append(kernel_roundtrip(
-                tmp_path / f"arbeit-{filesystem}-2", tmp_path / f"kernel-{filesystem}"))
+                tmp_path / f"kernel-{filesystem}", tmp_path / f"laufzeit-{filesystem}"))
     best = {key: min(values) for key, values in starts.items()}
-    extra = best[True] - best[False]
-    print(f"Kernelstart + import matplotlib.pyplot (bestes von 5): ohne Sandbox "
-          f"{best[False]:.2f} s, mit bubblewrap {best[True]:.2f} s, Zuschlag {extra:+.2f} s")
-    modules = MODULES if os.environ.get("KOKOSIM_BENCH_FULL") == "1" else 1
-    seconds, _, runs = cohort(tmp_path, kurs, COHORT, True, modules)
+    print(f"\nKernelstart + import matplotlib.pyplot (bestes von 5): ohne bubblewrap "
+          f"{best[False]:.2f} s, mit bubblewrap {best[True]:.2f} s, "
+          f"Zuschlag {best[True] - best[False]:+.2f} s")
+
+    with monkeypatch.context() as patch:  # the old way had no run cache to fill
+        patch.setattr(grading, "warm_cache", lambda *args, **kwargs: False)
+        old, count = cohort(tmp_path, "alt", 2, OLD_WAY)
+    new, _ = cohort(tmp_path, "neu", 2, SandboxLimits())
     cores = os.cpu_count() or 1
-    print(f"Kohorte {COHORT} Teilnehmende x {modules} Modul(e) (je {runs // COHORT // modules} "
-          f"Notebooks, {cores} Kerne, Sandbox an, Last {os.getloadavg()[0]:.1f}): "
-          f"{seconds:.0f} s Wandzeit = {seconds / runs:.2f} s je Notebook")
-    label = "gemessen" if modules == MODULES and COHORT == 20 else "hochgerechnet"
-    total = 20 * runs // COHORT * MODULES // modules
-    idle = total * (off_cpu / notebooks + max(extra, 0.0)) / cores
-    print(f"20 Teilnehmende x 5 Module (Modul 1 x 5 = {total} Notebooks, {label}): "
-          f"{seconds * 20 / COHORT * MODULES / modules / 60:.1f} min bei dieser Last; auf {cores} "
-          f"freien Kernen "
-          f"(CPU je Notebook + Sandbox-Zuschlag, / Kerne) {idle / 60:.1f} min")
+    print(f"2 Teilnehmende x 5 Module ({count} Notebooks, {cores} Kerne, Last "
+          f"{os.getloadavg()[0]:.1f}): bisher (jeder Kernel neu, Abbildungen, kein Cache) "
+          f"{old:.0f} s = {old / count:.2f} s je Notebook; jetzt {new:.0f} s = "
+          f"{new / count:.2f} s je Notebook (Faktor {old / new:.1f})")
+
+    seconds, notebooks = cohort(tmp_path, "kohorte", COHORT, SandboxLimits())
+    print(f"{COHORT} Teilnehmende x 5 Module ({notebooks} Notebooks, {cores} Kerne, Sandbox an, "
+          f"Last {os.getloadavg()[0]:.1f}): {seconds:.0f} s = {seconds / 60:.1f} min "
+          f"(mit Füllen des Ergebnis-Caches), {seconds / notebooks:.2f} s je Notebook")
