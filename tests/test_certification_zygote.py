@@ -7,6 +7,7 @@ together.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -30,6 +31,7 @@ from kokosim.certification.workdir import Workdir, init_workdir
 from kokosim.certification.zygote import SOCKET_ENV, WORKSPACE, Zygote
 
 SCRATCH = "/tmp/spur.txt"
+NUMBERS = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def starter(tmp_path_factory) -> Iterator[tuple[Workdir, Zygote]]:
     students = tmp / "tn.csv"
     students.write_text("id,first_name,last_name,email\ntn1,A,B,a@example.org\n", encoding="utf-8")
     workdir = init_workdir(tmp / "arbeit", students,
-                           limits=SandboxLimits(cpu_seconds=20, figures=True))
+                           limits=SandboxLimits(cell_timeout=3, cpu_seconds=30, figures=True))
     zygote = Zygote(workdir.path("runtime", "starter-test"), limits=workdir.limits,
                     workdir=str(workdir.root), course_root=str(workdir.course_root),
                     font_cache=str(workdir.path(FONT_CACHE)))
@@ -58,9 +60,10 @@ class Kernel:
     """A kernel started like nbgrader starts it; ``run`` returns the cell's output and error."""
 
     def __init__(self, zygote: Zygote, cwd: Path) -> None:
+        name = f"k{next(NUMBERS)}"
         self.manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc",
-                                     ip=str(zygote.kernels / "kernel"),
-                                     connection_file=str(zygote.kernels / "kernel.json"))
+                                     ip=str(zygote.kernels / name),
+                                     connection_file=str(zygote.kernels / f"{name}.json"))
         self.manager.start_kernel(cwd=str(cwd))
         self.client = self.manager.client()
         self.client.start_channels()
@@ -167,6 +170,16 @@ def test_without_figures_kernels_compute_no_pictures(starter, tmp_path):
                          course_root=str(workdir.course_root))
     assert "image/png" not in figure and figure["text/plain"].startswith("<Figure")
     assert "text/html" in table  # tables keep their HTML form
+
+
+def test_cpu_limit_per_cell_stops_the_cell_not_the_kernel(starter, tmp_path):
+    _, zygote = starter
+    kernel = Kernel(zygote, folder(tmp_path, "i", {}))
+    _, burnt = kernel.run("while True: pass", timeout=60)
+    out, after = kernel.run("print('weiter')")
+    kernel.stop()
+    assert burnt["ename"] == "CellCPULimitError"
+    assert after["status"] == "ok" and out.strip() == "weiter"
 
 
 def test_killed_launcher_takes_its_kernel_along(starter, tmp_path):

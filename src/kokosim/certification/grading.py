@@ -38,7 +38,12 @@ from nbgrader import api as nbgrader_api
 from traitlets.config import Config
 
 from kokosim.certification.flags import Flag, record_grading
-from kokosim.certification.sandbox import FONT_CACHE, SandboxLimits, bwrap_available
+from kokosim.certification.sandbox import (
+    FONT_CACHE,
+    SandboxLimits,
+    bwrap_available,
+    socket_folder,
+)
 from kokosim.certification.warmup import warm_cache
 from kokosim.certification.workdir import Workdir, open_workdir
 from kokosim.certification.zygote import SOCKET_ENV, Zygote
@@ -146,6 +151,9 @@ def _output_flags(workdir: Workdir, module: str, student: str) -> list[Flag]:
                 if output.ename == "CellTimeoutError":
                     found.append(Flag("zeitlimit", f"{where}: Zeitlimit pro Zelle "
                                       f"({workdir.limits.cell_timeout} s) überschritten"))
+                elif output.ename == "CellCPULimitError":
+                    found.append(Flag("zeitlimit", f"{where}: CPU-Zeit pro Zelle "
+                                      f"({workdir.limits.cell_timeout} s) überschritten"))
                 elif output.ename == "MemoryError":
                     found.append(Flag("speicher", f"{where}: Speichergrenze "
                                       f"({workdir.limits.memory_mb} MiB) überschritten"))
@@ -172,7 +180,8 @@ def grade_student(workdir: Workdir, module: str, student: str,
     runtime = workdir.path("runtime", f"{module}-{student}")
     shutil.rmtree(runtime, ignore_errors=True)
     warm = starter is not None and starter.alive()
-    kernels = starter.kernels if warm else runtime / "kernels"  # type: ignore[union-attr]
+    kernels = (starter.kernels if warm  # type: ignore[union-attr]
+               else socket_folder(runtime / "kernels"))
     for folder in (runtime / "tmp", kernels):
         folder.mkdir(parents=True, exist_ok=True)
     os.environ.pop(SOCKET_ENV, None)
@@ -186,8 +195,11 @@ def grade_student(workdir: Workdir, module: str, student: str,
     started = time.monotonic()
     extra = Config()
     extra.KernelManager.transport = "ipc"
-    extra.KernelManager.ip = str(kernels / "kernel")  # absolute: kernel and client cwd differ
-    extra.KernelManager.connection_file = str(kernels / "kernel.json")  # not in TMPDIR
+    # Absolute (kernel and client cwd differ) and in the kernels' folder, not in TMPDIR. The
+    # notebooks of a trainee run one after another; the kernel manager removes the old socket
+    # files before the next kernel binds its own.
+    extra.KernelManager.ip = str(kernels / "kernel")
+    extra.KernelManager.connection_file = str(kernels / "kernel.json")
     # All outputs are in once the last cell ran. A graceful shutdown waits up to 2.5 s for
     # kernels that used multiprocessing locks (tqdm does) before it sends SIGTERM (measured).
     extra.Execute.shutdown_kernel = "immediate"
@@ -200,6 +212,8 @@ def grade_student(workdir: Workdir, module: str, student: str,
     else:
         flags.append(_error_flag((result.get("log") or "") + (result.get("error") or "")))
     shutil.rmtree(runtime, ignore_errors=True)
+    if not warm:
+        shutil.rmtree(kernels, ignore_errors=True)  # in /tmp when the work dir's path is long
     return {"student": student, "flags": [f.as_dict() for f in flags],
             "seconds": round(time.monotonic() - started, 2),
             "sandbox": sandbox_mode(workdir.limits)}

@@ -29,6 +29,7 @@ import os
 import shutil
 import sys
 import sysconfig
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "SandboxLimits",
     "bwrap_available",
     "kernel_arguments",
+    "socket_folder",
     "rlimit_prefix",
     "sandbox_command",
     "sandbox_prefix",
@@ -77,7 +79,9 @@ class SandboxLimits:
     Parameters
     ----------
     cell_timeout : int
-        Wall-clock seconds per cell; after that the cell is interrupted and flagged.
+        Wall-clock seconds per cell, and CPU seconds per cell
+        (:mod:`kokosim.certification.cellcpu`); beyond either the cell is interrupted and
+        flagged, and the notebook goes on.
     cpu_seconds : int
         CPU seconds for the whole kernel (RLIMIT_CPU); a kernel that exceeds it is killed
         and the trainee is flagged.
@@ -125,6 +129,32 @@ class SandboxLimits:
         for path in self.hide:
             if not os.path.isabs(path):
                 raise ValueError(f"hide={path!r} is not an absolute path")
+
+
+#: Longest path of a Unix socket (``sun_path`` holds 108 bytes including the final NUL).
+SOCKET_PATH_MAX = 107
+
+
+def socket_folder(preferred: Path, longest_name: int = 24) -> Path:
+    """Create and return a private folder for Unix sockets: ``preferred`` if short enough.
+
+    Kernels are reached over ``ipc`` sockets; when the work directory's path is too long for
+    a socket address, a fresh folder in the system's ``/tmp`` (mode 0700) is used instead.
+    The caller removes it when done.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> socket_folder(base / "k") == base / "k"
+    True
+    >>> str(socket_folder(base / ("x" * 120))).startswith("/tmp/kokosim-")
+    True
+    """
+    if len(os.fsencode(preferred.resolve())) + 1 + longest_name <= SOCKET_PATH_MAX:
+        preferred.mkdir(parents=True, exist_ok=True)
+        return preferred
+    return Path(tempfile.mkdtemp(prefix="kokosim-", dir="/tmp"))
 
 
 def bwrap_available() -> str | None:
@@ -213,17 +243,18 @@ TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "applica
 def kernel_arguments(limits: SandboxLimits) -> list[str]:
     """Extra ipykernel options for ``limits``.
 
-    Grading kernels keep no input history (nobody reads it), and with figures off they
-    compute no picture formats.
+    Grading kernels load the per-cell CPU limit, keep no input history (nobody reads it),
+    and with figures off they compute no picture formats.
 
     Examples
     --------
-    >>> kernel_arguments(SandboxLimits(figures=True))
-    ['--HistoryManager.enabled=False']
-    >>> kernel_arguments(SandboxLimits())[1]
+    >>> len(kernel_arguments(SandboxLimits(figures=True)))
+    2
+    >>> kernel_arguments(SandboxLimits())[2]
     '--DisplayFormatter.active_types=text/plain'
     """
-    options = ["--HistoryManager.enabled=False"]
+    options = ["--InteractiveShellApp.extensions=kokosim.certification.cellcpu",
+               "--HistoryManager.enabled=False"]
     if not limits.figures:
         options += [f"--DisplayFormatter.active_types={kind}" for kind in TEXT_TYPES]
     return options
@@ -333,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     (``exec``) with prlimit + bubblewrap + ipykernel, so the kernel manager's process handle
     is the sandbox.
     """
+    from kokosim.certification.cellcpu import CELL_CPU_ENV
     from kokosim.certification.zygote import SOCKET_ENV, launch
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -340,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     limits = SandboxLimits(**{**settings["limits"], "hide": tuple(settings["limits"]["hide"])})
     connection_file = os.path.realpath(args[1])
     extra = [*kernel_arguments(limits), *args[2:]]
+    os.environ[CELL_CPU_ENV] = str(limits.cell_timeout)
     starter = os.environ.get(SOCKET_ENV)
     if starter:
         code = launch(starter, connection_file, os.getcwd(), extra)

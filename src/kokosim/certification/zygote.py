@@ -48,6 +48,7 @@ from kokosim.certification.sandbox import (
     SandboxLimits,
     bwrap_available,
     sandbox_prefix,
+    socket_folder,
 )
 
 __all__ = ["PRELOAD", "SOCKET_ENV", "WORKSPACE", "Zygote", "launch", "serve"]
@@ -57,7 +58,8 @@ __all__ = ["PRELOAD", "SOCKET_ENV", "WORKSPACE", "Zygote", "launch", "serve"]
 PRELOAD = ("numpy", "pandas", "scipy.sparse", "scipy.spatial", "networkx", "matplotlib.pyplot",
            "mesa", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "kokosim.comparison",
            "kokosim.neighbourhood", "kokosim.scenarios", "kokosim.escalation",
-           "kokosim.classics", "kokosim.stakeholders", "kokosim.praevention")
+           "kokosim.classics", "kokosim.stakeholders", "kokosim.praevention",
+           "kokosim.certification.cellcpu")
 #: Environment variable through which the grading process tells launchers the starter's socket.
 SOCKET_ENV = "KOKOSIM_ZYGOTE"
 #: Working folder of a kernel inside the sandbox (emptied before each kernel).
@@ -316,8 +318,9 @@ class Zygote:
     Parameters
     ----------
     folder : pathlib.Path
-        Private folder of this grading process: ``kernels/`` (bound into the sandbox) and the
-        starter's socket (outside the sandbox).
+        Preferred private folder of this grading process (see
+        :func:`~kokosim.certification.sandbox.socket_folder`): ``kernels/`` (bound into the
+        sandbox) and the starter's socket (outside the sandbox).
     limits : SandboxLimits
     workdir, course_root : str
         Hidden from the sandbox, as for single kernels.
@@ -329,10 +332,11 @@ class Zygote:
 
     def __init__(self, folder: Path, *, limits: SandboxLimits, workdir: str, course_root: str,
                  font_cache: str) -> None:
-        self.folder, self.limits = folder, limits
+        self.limits = limits
         self.workdir, self.course_root, self.font_cache = workdir, course_root, font_cache
-        self.kernels = folder / "kernels"
-        self.socket_path = folder / "starter.sock"
+        self.folder = socket_folder(folder)
+        self.kernels = self.folder / "kernels"
+        self.socket_path = self.folder / "starter.sock"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> bool:
