@@ -21,7 +21,9 @@ def status_text(workdir: Workdir) -> str:
              f"Notenbuch: {workdir.db_url}",
              f"Sandbox: {sandbox_mode(workdir.limits)}; Zeitlimit {workdir.limits.cell_timeout} s "
              f"je Zelle, CPU {workdir.limits.cpu_seconds} s je Notebook-Kernel, Speicher "
-             f"{workdir.limits.memory_mb} MiB", ""]
+             f"{workdir.limits.memory_mb} MiB; Kernelstarter "
+             f"{'vorgewärmt' if workdir.limits.warm_kernels else 'aus'}; Abbildungen beim "
+             f"Bewerten {'an' if workdir.limits.figures else 'aus'}", ""]
     for module in workdir.course.modules:
         mine = [r for r in rows if r.module == module.id]
         states = Counter(r.status for r in mine)

@@ -15,6 +15,9 @@ stay in the repository's ``course/source`` and are only read. Layout::
       reports/               intake and grading reports
       flags.json             flags per trainee and module (timeouts, crashes, memory)
       jupyter/               the sandbox kernelspec (only this work directory uses it)
+      cache/laeufe/          model runs of the masters (read-only for grading kernels)
+      cache/matplotlib-kernel/  matplotlib's font list, built once
+      runtime/               grading processes' private folders (kernel sockets, starter)
 """
 
 from __future__ import annotations
