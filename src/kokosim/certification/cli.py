@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Dateisystem-Sandbox (bubblewrap) abschalten; nur Ressourcengrenzen")
     init.add_argument("--mit-abbildungen", action="store_true",
                       help="Abbildungen beim Bewerten zeichnen (in den Rückmeldungen sichtbar; "
-                           "etwa doppelte Bewertungszeit)")
+                           "deutlich längere Bewertungszeit)")
     init.add_argument("--ohne-vorstart", action="store_true",
                       help="jeden Kernel neu starten statt aus dem vorgewärmten Kernelstarter "
                            "(langsamer; zur Fehlersuche)")
