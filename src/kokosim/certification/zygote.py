@@ -43,6 +43,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from kokosim._runcache import CACHE_ENV, READONLY_ENV
 from kokosim.certification.sandbox import (
     KERNEL_ENV,
     SandboxLimits,
@@ -104,13 +105,19 @@ def _other_processes() -> list[int]:
     return found
 
 
-def _kill_leftovers() -> None:
-    """Kill whatever a kernel left running (only ever called inside the PID namespace)."""
+def _kill_leftovers() -> bool:
+    """Kill whatever a kernel left running (only ever called inside the PID namespace).
+
+    Returns ``False`` if some process still lives after 5 s.
+    """
     deadline = time.monotonic() + 5
-    while _other_processes() and time.monotonic() < deadline:
+    while _other_processes():
+        if time.monotonic() > deadline:
+            return False
         with suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
         time.sleep(0.01)
+    return True
 
 
 def _empty(folder: str, keep: str | None = None) -> None:
@@ -154,8 +161,7 @@ def _become_kernel(connection_file: str, environment: Mapping[str, str],
         os.setsid()  # ipykernel interrupts its own process group: not the starter
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _set_dumpable(True)
-        own = {name: os.environ[name] for name in (*KERNEL_ENV, "KOKOSIM_RUN_CACHE",
-                                                   "KOKOSIM_RUN_CACHE_READONLY")
+        own = {name: os.environ[name] for name in (*KERNEL_ENV, CACHE_ENV, READONLY_ENV)
                if name in os.environ}
         os.environ.clear()
         os.environ.update(environment)
@@ -221,10 +227,12 @@ def _serve_one(conn: socket.socket, listener: socket.socket, kernels: str) -> No
         _become_kernel(connection_file, request.get("env", {}), options, listener, conn)
     _send(conn, {"started": pid})
     code = _wait(pid, conn)
-    _kill_leftovers()
+    clean = _kill_leftovers()
     _empty("/tmp")
     with suppress(OSError):
         _send(conn, {"exit": code})
+    if not clean:  # never hand a sandbox with a survivor to the next trainee
+        raise SystemExit("Kernelstarter: Prozesse des letzten Kernels ließen sich nicht beenden")
 
 
 def serve(listen_fd: int, kernels: str) -> None:
@@ -285,7 +293,8 @@ def launch(socket_path: str, connection_file: str, cwd: str,
            options: Sequence[str] = ()) -> int | None:
     """Start a kernel through the starter and wait for it (the kernelspec launcher's job).
 
-    ``options`` are passed to ipykernel (see :func:`~kokosim.certification.sandbox.kernel_arguments`).
+    ``options`` are passed to ipykernel
+    (:func:`~kokosim.certification.sandbox.kernel_arguments`).
 
     Returns the kernel's exit code, or ``None`` if no starter answers (the caller then starts
     the kernel on its own).
