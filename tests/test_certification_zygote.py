@@ -133,7 +133,7 @@ def test_each_kernel_is_fresh_and_sees_nothing_of_the_one_before(starter, tmp_pa
     assert not seen["starter"]
 
 
-def test_figures_interrupts_and_crashes_behave_as_in_a_fresh_kernel(starter, tmp_path):
+def test_figures_and_interrupts_behave_as_in_a_fresh_kernel(starter, tmp_path):
     _, zygote = starter
     kernel = Kernel(zygote, folder(tmp_path, "c", {}))
     _, data = kernel.run("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
@@ -143,13 +143,20 @@ def test_figures_interrupts_and_crashes_behave_as_in_a_fresh_kernel(starter, tmp
     kernel.manager.interrupt_kernel()  # interrupt_mode "message", as nbgrader's timeout does
     reply = kernel.client.get_shell_msg(timeout=30)
     assert reply["content"]["ename"] == "KeyboardInterrupt"
+    assert kernel.run("print(6 * 7)")[0].strip() == "42"  # the kernel goes on
+    kernel.stop(now=True)
+
+
+def test_a_crashing_kernel_dies_alone(starter, tmp_path):
+    _, zygote = starter
+    kernel = Kernel(zygote, folder(tmp_path, "crash", {}))
     kernel.client.execute("import os; os._exit(3)")
     deadline = time.monotonic() + 30
     while kernel.manager.is_alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not kernel.manager.is_alive()
     kernel.stop(now=True)
-    assert zygote.alive()  # the starter survived interrupt and crash
+    assert zygote.alive()  # the starter survived the crash
     after = Kernel(zygote, folder(tmp_path, "d", {}))
     assert after.run("print(6 * 7)")[0].strip() == "42"
     after.stop()
