@@ -255,31 +255,40 @@ class _Worker:
             process.stdin.write(student + "\n")
             process.stdin.flush()
         except BrokenPipeError:
-            self.stop()
+            self.stop(graceful=False)
             return _flag_result(self.workdir, student, Flag(
                 "fehler", "Bewertungsprozess nicht erreichbar"), started)
         ready, _, _ = select.select([process.stdout], [], [], wall_limit)
         line = process.stdout.readline() if ready else ""
         if not ready:
-            self.stop()
+            self.stop(graceful=False)
             return _flag_result(self.workdir, student, Flag(
                 "zeitlimit_gesamt", f"Bewertung nach {wall_limit:.0f} s abgebrochen"), started)
         if not line.startswith("{"):
-            self.stop()
+            self.stop(graceful=False)
             return _flag_result(self.workdir, student, Flag(
                 "fehler", f"Bewertungsprozess abgebrochen (Protokoll: {self.log.name})"),
                 started)
         return json.loads(line)
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+    def stop(self, graceful: bool = True) -> None:
+        """End the worker and everything it started.
+
+        Gracefully, closing its input lets it stop its kernel starter and remove its folders;
+        a worker that does not end within 30 s, or a hung one (``graceful=False``), is killed
+        with its process group.
+        """
         if self.process is not None:
-            self.process.wait()
-            for stream in (self.process.stdin, self.process.stdout):
-                with suppress(OSError):
-                    stream and stream.close()
+            with suppress(OSError):
+                self.process.stdin and self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30 if graceful else 0)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            with suppress(OSError):
+                self.process.stdout and self.process.stdout.close()
         self.process = None
 
 
