@@ -133,18 +133,13 @@ def test_each_kernel_is_fresh_and_sees_nothing_of_the_one_before(starter, tmp_pa
     assert not seen["starter"]
 
 
-def test_figures_and_interrupts_behave_as_in_a_fresh_kernel(starter, tmp_path):
+def test_figures_behave_as_in_a_fresh_kernel(starter, tmp_path):
+    # Interrupts (nbgrader's cell timeout) are covered by the e2e cohort's endless loop.
     _, zygote = starter
     kernel = Kernel(zygote, folder(tmp_path, "c", {}))
     _, data = kernel.run("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
     assert "image/png" in data  # matplotlib-inline hooks are set up in the kernel itself
-    kernel.client.execute("while True: pass")
-    time.sleep(1)
-    kernel.manager.interrupt_kernel()  # interrupt_mode "message", as nbgrader's timeout does
-    reply = kernel.client.get_shell_msg(timeout=30)
-    assert reply["content"]["ename"] == "KeyboardInterrupt"
-    assert kernel.run("print(6 * 7)")[0].strip() == "42"  # the kernel goes on
-    kernel.stop(now=True)
+    kernel.stop()
 
 
 def test_a_crashing_kernel_dies_alone(starter, tmp_path):
