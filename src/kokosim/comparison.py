@@ -17,22 +17,19 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from kokosim._runcache import cached_run
+from kokosim.neighbourhood.runcache import cached_run
 from kokosim._validate import check_integer
 from kokosim.neighbourhood.model import OBSERVABLES, Neighbourhood
 from kokosim.neighbourhood.parameters import validate_all
 from kokosim.scenarios import SCENARIOS, get_scenario
+from kokosim.style import OKABE_ITO
 
 if TYPE_CHECKING:  # matplotlib is imported only when plotting: spawned workers start faster
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["compare", "run_scenario", "plot_observable", "plot_overview", "OKABE_ITO",
-           "OVERVIEW"]
+__all__ = ["compare", "run_scenario", "plot_observable", "plot_overview", "OVERVIEW"]
 
-#: Okabe-Ito colour-blind-safe palette (black last: it is the least distinct in bands).
-OKABE_ITO: tuple[str, ...] = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2",
-                              "#D55E00", "#CC79A7", "#000000")
 #: Observables of :func:`plot_overview`, the early-warning indicators of module 2.
 OVERVIEW: tuple[str, ...] = ("mean_stage", "incidents", "detected_share", "mean_threat",
                              "trust", "polarisation")
@@ -41,7 +38,7 @@ OVERVIEW: tuple[str, ...] = ("mean_stage", "incidents", "detected_share", "mean_
 def run_scenario(scenario: str, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
     """Run one scenario for ``steps`` weeks; return its frame with scenario, seed and step.
 
-    Runs are deterministic, so they are memoised (:mod:`kokosim._runcache`): the same
+    Runs are deterministic, so they are memoised (:mod:`kokosim.neighbourhood.runcache`): the same
     arguments in the same process, or with a cache folder in ``KOKOSIM_RUN_CACHE``, return the
     stored frame instead of simulating again.
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from kokosim._atomic import atomic_write
+from kokosim._nbgrader import ensure_tool_path
 
 if TYPE_CHECKING:
     from traitlets.config import Config
@@ -274,13 +275,6 @@ def _generated(workdir: Path, root: Path,
         relpath = path.relative_to(workdir)
         by_module[relpath.parts[0]][relpath] = path.read_bytes()
     return by_module
-
-
-def ensure_tool_path() -> None:
-    """Put this interpreter's ``bin/`` first on PATH: nbgrader calls ``alembic`` from there."""
-    bin_dir = str(Path(sys.executable).parent)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -24,12 +24,13 @@ from kokosim._atomic import atomic_write
 from kokosim.certification.export import STATES, ModuleResult, collect_results
 from kokosim.certification.workdir import Workdir
 from kokosim.courseconfig import Course
+from kokosim.style import BLUISH_GREEN, GREY, ORANGE, VERMILLION, german_number
 
 __all__ = ["Certificate", "earned_certificates", "certificate_pdf", "overview_chart",
            "write_certificates"]
 
 #: Okabe-Ito colours for bestanden / nicht bestanden / offen / nicht abgegeben.
-_COLOURS = ("#009E73", "#D55E00", "#E69F00", "#999999")
+_COLOURS = (BLUISH_GREEN, VERMILLION, ORANGE, GREY)
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
@@ -92,9 +93,6 @@ def _pdf() -> tuple[FPDF, str]:
     return pdf, "Helvetica"
 
 
-def _number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
 
 def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> bytes:
     """Render one certificate as PDF bytes.
@@ -132,10 +130,11 @@ def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> b
                    line_height=7) as table:
         table.row(("Modul", "Titel", "Punkte", "Stunden"))
         for number, (_, title, points, maximum, hours) in enumerate(certificate.modules, 1):
-            table.row((f"Modul {number}", title, f"{_number(points)} von {_number(maximum)}",
-                       _number(hours)))
+            table.row((f"Modul {number}", title,
+                       f"{german_number(points, None)} von {german_number(maximum, None)}",
+                       german_number(hours, None)))
     pdf.ln(6)
-    pdf.cell(0, 8, f"Arbeitsumfang insgesamt: {_number(certificate.hours)} Stunden",
+    pdf.cell(0, 8, f"Arbeitsumfang insgesamt: {german_number(certificate.hours, None)} Stunden",
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(14)
     pdf.cell(0, 8, f"Ausgestellt am {issued:%d.%m.%Y}", new_x="LMARGIN", new_y="NEXT")
@@ -195,7 +194,7 @@ def _overview_rows(course: Course, rows: list[ModuleResult],
     body = []
     for student, results in sorted(table.items()):
         first = next(iter(results.values()))
-        scores = ["" if (r := results.get(m.id)) is None or r.score is None else _number(r.score)
+        scores = ["" if (r := results.get(m.id)) is None or r.score is None else german_number(r.score, None)
                   for m in course.modules]
         passed = [results[m.id].passed if m.id in results else "offen" for m in course.modules]
         notes = "; ".join(f"{m}: {r.flags}" for m, r in results.items() if r.flags)

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kokosim._atomic import atomic_write
-from kokosim._runcache import CACHE_ENV, READONLY_ENV
+from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV
 from kokosim._validate import check_integer
 
 __all__ = [
@@ -62,7 +62,7 @@ MPL_DIR = "/tmp/.matplotlib"
 #: Folder (inside the work directory) with the prebuilt matplotlib font list.
 FONT_CACHE = "cache/matplotlib-kernel"
 
-#: Run cache of the work directory (see :mod:`kokosim._runcache`), read-only in the sandbox.
+#: Run cache of the work directory (see :mod:`kokosim.neighbourhood.runcache`), read-only in the sandbox.
 RUN_CACHE = "cache/laeufe"
 #: Environment of every sandboxed kernel. One BLAS thread: graders already run one kernel per core.
 KERNEL_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": MPL_DIR,

@@ -4,7 +4,7 @@ Most of a course notebook's computing time goes into runs of the neighbourhood m
 the same for every trainee (given cells and the hidden tests' reference runs). Before a
 cohort is graded, the module's **master** notebooks -- trusted course code, never a
 submission -- are run once with the cache folder ``cache/laeufe`` writable
-(:mod:`kokosim._runcache`). Grading kernels then read the cache read-only. The result of a
+(:mod:`kokosim.neighbourhood.runcache`). Grading kernels then read the cache read-only. The result of a
 grading run is the same with or without the cache; only the time differs.
 
 Only masters that call :func:`kokosim.comparison.compare` or ``run_scenario`` (the memoised
@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 
 from kokosim._atomic import atomic_write
-from kokosim._runcache import CACHE_ENV, READONLY_ENV, fingerprint
+from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV, fingerprint
 from kokosim.certification.sandbox import FONT_CACHE, RUN_CACHE
 from kokosim.certification.workdir import Workdir
 

@@ -39,7 +39,7 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from kokosim._atomic import atomic_write
 from kokosim.certification.sandbox import KERNEL_NAME, SandboxLimits, write_kernelspec
-from kokosim.coursebuild import ensure_tool_path
+from kokosim._nbgrader import ensure_tool_path
 from kokosim.courseconfig import DEFAULT_CONFIG, Course, load_course
 
 __all__ = [

@@ -43,7 +43,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from kokosim._runcache import CACHE_ENV, READONLY_ENV
+from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV
 from kokosim.certification.sandbox import (
     KERNEL_ENV,
     SandboxLimits,

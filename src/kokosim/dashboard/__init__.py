@@ -9,9 +9,9 @@ Submodules: :mod:`.live` (the :class:`Dashboard`), :mod:`.figure` (the blitted m
 series), :mod:`.controls` (widgets from the parameter registry, German readout).
 """
 
-from kokosim.dashboard.controls import german_number, parameter_panel, parameter_widget, readout_html
+from kokosim.dashboard.controls import parameter_panel, parameter_widget, readout_html
 from kokosim.dashboard.figure import LiveFigure
 from kokosim.dashboard.live import Dashboard
 
-__all__ = ["Dashboard", "LiveFigure", "parameter_widget", "parameter_panel", "german_number",
+__all__ = ["Dashboard", "LiveFigure", "parameter_widget", "parameter_panel", 
            "readout_html"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-from numbers import Integral
 from typing import Any
 
 import ipywidgets as w
@@ -17,8 +16,9 @@ import ipywidgets as w
 from kokosim.escalation import LADDER
 from kokosim.neighbourhood import SUMMARY_LABELS, Neighbourhood
 from kokosim.neighbourhood.parameters import GROUPS, PARAMETERS, Parameter
+from kokosim.style import german_number
 
-__all__ = ["parameter_widget", "parameter_panel", "german_number", "readout_html",
+__all__ = ["parameter_widget", "parameter_panel", "readout_html",
            "READOUT", "CHOICE_LABELS", "LATER"]
 
 #: German labels of choice values (intervention rule and the ladder's interventions).
@@ -139,25 +139,6 @@ def parameter_panel(values: dict[str, Any]) -> tuple[w.Accordion, dict[str, w.Va
     panel = w.Accordion(children=sections, titles=GROUPS,
                         selected_index=GROUPS.index("Konfliktmanagement"))
     return panel, widgets
-
-
-def german_number(value: float, percent: bool = False) -> str:
-    """A number in German notation: decimal comma, ``–`` for a missing value.
-
-    Examples
-    --------
-    >>> german_number(3), german_number(2.345), german_number(float("nan"))
-    ('3', '2,35', '–')
-    >>> german_number(0.456, percent=True)
-    '46 %'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if percent:
-        return f"{100 * value:.0f} %"
-    if isinstance(value, Integral):
-        return str(value)
-    return f"{value:.2f}".replace(".", ",")
 
 
 def readout_html(model: Neighbourhood, log: list[str], font_size: str = "100%") -> str:

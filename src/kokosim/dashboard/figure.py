@@ -25,8 +25,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
-from kokosim.comparison import OKABE_ITO
 from kokosim.neighbourhood import LAYERS, Neighbourhood
+from kokosim.style import OKABE_ITO, YELLOW
 
 __all__ = ["LiveFigure", "SERIES", "LAYER_RANGES", "FIRST_WEEKS", "checked_layer"]
 
@@ -58,7 +58,7 @@ _EMPTY = "#e8e8e8"
 #: Style of the extreme-event markers.
 _SHOCK_STYLE = dict(color="#555555", linestyle="--", linewidth=1.2)
 #: Line colours: Okabe-Ito without its yellow, which is hard to see on white.
-_LINE_COLOURS = tuple(colour for colour in OKABE_ITO if colour != "#F0E442")
+_LINE_COLOURS = tuple(colour for colour in OKABE_ITO if colour != YELLOW)
 
 #: Figure settings of the normal and the presenter mode.
 _MODES: dict[bool, dict[str, Any]] = {

@@ -12,11 +12,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from kokosim.dashboard.controls import CHOICE_LABELS, german_number, parameter_panel, readout_html
+from kokosim.dashboard.controls import CHOICE_LABELS, parameter_panel, readout_html
 from kokosim.dashboard.figure import LiveFigure, checked_layer
 from kokosim.neighbourhood import LAYERS, Neighbourhood
 from kokosim.neighbourhood.parameters import PARAMETERS, defaults, validate_all
 from kokosim.scenarios import SCENARIOS, get_scenario
+from kokosim.style import german_number
 
 __all__ = ["Dashboard", "MIN_PAUSE"]
 

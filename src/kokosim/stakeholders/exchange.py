@@ -50,6 +50,7 @@ from typing import Any
 import networkx as nx
 
 from kokosim._atomic import atomic_open, atomic_write
+from kokosim.style import german_number, plain_number
 from kokosim.stakeholders.model import (
     DIRECTED_KINDS,
     FieldError,
@@ -214,8 +215,7 @@ def _to_text(value: Any, decimal_comma: bool) -> str:
     if isinstance(value, tuple):
         return "/".join(value)
     if isinstance(value, float):
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-        return text.replace(".", ",") if decimal_comma else text
+        return german_number(value, digits=None) if decimal_comma else plain_number(value)
     return str(value)
 
 

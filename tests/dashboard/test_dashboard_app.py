@@ -16,7 +16,7 @@ from mesa.visualization.solara_viz import _check_model_params, split_model_param
 from kokosim.neighbourhood import Neighbourhood
 from kokosim.neighbourhood.parameters import PARAMETERS
 
-APP = Path(__file__).resolve().parents[1] / "simulations" / "app.py"
+APP = Path(__file__).resolve().parents[2] / "simulations" / "app.py"
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from kokosim._atomic import atomic_open
 if TYPE_CHECKING:  # numpy and pandas load lazily: the grading launcher imports this module
     import pandas as pd
 
-__all__ = ["CACHE_ENV", "READONLY_ENV", "cached_run", "fingerprint", "run_key"]
+__all__ = ["CACHE_ENV", "READONLY_ENV", "cache_environment", "cached_run", "fingerprint", "run_key"]
 
 #: Environment variable naming the cache folder.
 CACHE_ENV = "KOKOSIM_RUN_CACHE"
@@ -60,8 +60,10 @@ def fingerprint() -> str:
     """
     import importlib.metadata
 
+    import kokosim
+
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = Path(kokosim.__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         if path.relative_to(package).parts[0] == "certification":
             continue
@@ -91,6 +93,24 @@ def run_key(scenario: str, seed: int, steps: int, overrides: Mapping[str, Any]) 
     text = json.dumps([fingerprint(), scenario, int(seed), int(steps), dict(overrides)],
                       sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cache_environment(folder: str | Path | None, readonly: bool = False) -> dict[str, str]:
+    """Environment variables that point another process's run cache at ``folder``.
+
+    Certification passes them to the trusted process that fills the cache (``readonly=False``)
+    and to grading kernels, which may only read it (``readonly=True``). ``None`` switches the
+    folder off (memory only).
+
+    Examples
+    --------
+    >>> cache_environment("/srv/cache", readonly=True)
+    {'KOKOSIM_RUN_CACHE': '/srv/cache', 'KOKOSIM_RUN_CACHE_READONLY': '1'}
+    >>> cache_environment(None)
+    {'KOKOSIM_RUN_CACHE': '', 'KOKOSIM_RUN_CACHE_READONLY': '0'}
+    """
+    return {CACHE_ENV: "" if folder is None else str(folder),
+            READONLY_ENV: "1" if readonly else "0"}
 
 
 def _folder() -> Path | None:

@@ -1,11 +1,12 @@
-"""Memoised model runs (kokosim._runcache): same frames, fewer simulations, safe cache files."""
+"""Memoised model runs (kokosim.neighbourhood.runcache): same frames, fewer simulations, safe cache files."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from kokosim import _runcache, comparison
+from kokosim import comparison
+from kokosim.neighbourhood import runcache as _runcache
 from kokosim.comparison import run_scenario
 
 ARGS = {"scenario": "neue_unterkunft", "seed": 3, "steps": 4, "width": 12, "height": 12}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import kokosim
-from kokosim import _runcache
+from kokosim.neighbourhood import runcache as _runcache
 from kokosim.cli import main
 from kokosim.comparison import compare, plot_observable, plot_overview
 from kokosim.neighbourhood import OBSERVABLES

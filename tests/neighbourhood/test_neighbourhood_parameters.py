@@ -11,7 +11,7 @@ from kokosim.neighbourhood.parameters import (GROUPS, TABLE_END, TABLE_START, pa
                                               validate)
 from kokosim.scenarios import SCENARIOS, get_scenario
 
-ODD = Path(__file__).resolve().parents[1] / "simulations" / "ODD_Stadtteilmodell.md"
+ODD = Path(__file__).resolve().parents[2] / "simulations" / "ODD_Stadtteilmodell.md"
 SMALL = {"width": 10, "height": 10}
 
 KMS_PARAMETERS = ("conflict_managers", "case_capacity", "mediators", "early_warning_coverage",
