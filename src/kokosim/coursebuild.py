@@ -1,13 +1,13 @@
 """Generate the student copies of the course from the master notebooks, and check for drift.
 
-Master notebooks (with solutions and hidden tests) live in ``course/source/moduleN/``; the student
-copies in ``moduleN/`` are generated from them by nbgrader's ``generate_assignment`` with the
-course configuration ``course/nbgrader_config.py``. This module runs nbgrader into a temporary
-folder with a throw-away gradebook (so no run leaves a database or half-written folder in the
-checkout) and then copies the generated files into ``moduleN/``; other files there (``README.md``)
-are left alone. It also keeps the notebook list of the course home ``course/index.ipynb`` in step
-with ``course/kurs.toml``, so adding a module means adding its masters and its config entry, then
-running ``make students``.
+Master notebooks (with solutions and hidden tests) live in ``moduleN/`` of :data:`SOURCE_DIR`;
+the student copies in ``moduleN/`` are generated from them by nbgrader's ``generate_assignment``
+with the course configuration ``course/nbgrader_config.py``. This module runs nbgrader into a
+temporary folder with a throw-away gradebook (so no run leaves a database or half-written folder in
+the checkout) and then copies the generated files into ``moduleN/``; other files there
+(``README.md``) are left alone. It also keeps the notebook list of the course home
+``course/index.ipynb`` in step with ``course/kurs.toml``, so adding a module means adding its
+masters and its config entry, then running ``make students``.
 
 Command line (``make students`` runs the first form)::
 
@@ -17,12 +17,15 @@ Command line (``make students`` runs the first form)::
 
 ``--module moduleN`` (repeatable) limits any form to some modules, so an author can rebuild the
 module they work on without touching the others (the course home is then left alone).
+
+The course root (the folder holding ``course/`` and receiving ``moduleN/``) is an argument of every
+function and ``--root`` of the command line; its default is the current folder, so ``make
+students`` works from the checkout and the installed package never guesses where a course lies.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
@@ -33,13 +36,13 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from kokosim._atomic import atomic_write
-from kokosim._nbgrader import ensure_tool_path
+from kokosim._nbgrader import ensure_tool_path, load_config
+from kokosim.courseconfig import load_course
 
 if TYPE_CHECKING:
     from traitlets.config import Config
 
 __all__ = [
-    "REPO_ROOT",
     "SOURCE_DIR",
     "NBGRADER_CONFIG",
     "master_modules",
@@ -58,8 +61,6 @@ __all__ = [
     "main",
 ]
 
-#: Root of the course: the repository root (``moduleN/`` are released here).
-REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Master notebooks, one folder per module, relative to the course root.
 SOURCE_DIR = Path("course") / "source"
 #: nbgrader configuration, relative to the course root.
@@ -75,7 +76,12 @@ _MODULE_NAME = re.compile(r"module\d+")
 _HEADING = re.compile(r"#\s+Modul\s+(?P<number>\d+\.\d+)\s+[—–-]\s+(?P<title>.+)")
 
 
-def master_modules(root: Path = REPO_ROOT) -> list[str]:
+def _course_root(root: str | Path) -> Path:
+    """The course root as an absolute path (relative ones count from the current folder now)."""
+    return Path(root).resolve()
+
+
+def master_modules(root: str | Path = Path(".")) -> list[str]:
     """Module ids (``module1``, ...) that have a folder of master notebooks.
 
     Examples
@@ -83,6 +89,7 @@ def master_modules(root: Path = REPO_ROOT) -> list[str]:
     >>> "module1" in master_modules()
     True
     """
+    root = _course_root(root)
     source = root / SOURCE_DIR
     if not source.is_dir():
         raise FileNotFoundError(f"{source}: folder of master notebooks not found")
@@ -91,7 +98,8 @@ def master_modules(root: Path = REPO_ROOT) -> list[str]:
                   key=lambda name: int(name[len("module"):]))
 
 
-def master_notebooks(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[Path]:
+def master_notebooks(root: str | Path = Path("."),
+                     modules: Sequence[str] | None = None) -> list[Path]:
     """Master notebooks of ``modules`` (default: all), sorted by module and file name.
 
     Examples
@@ -101,31 +109,21 @@ def master_notebooks(root: Path = REPO_ROOT, modules: Sequence[str] | None = Non
     >>> {path.parent.name for path in master_notebooks(modules=["module1"])}
     {'module1'}
     """
+    root = _course_root(root)
     return [path for module in master_modules(root) if modules is None or module in modules
             for path in sorted((root / SOURCE_DIR / module).glob("*.ipynb"))]
 
 
 def _nbgrader_config(root: Path, release_dir: Path, db_url: str) -> Config:
     """The course's nbgrader configuration, redirected to ``release_dir`` and ``db_url``."""
-    from traitlets.config.loader import PyFileConfigLoader
-
     config_file = root / NBGRADER_CONFIG
     if not config_file.is_file():
         raise FileNotFoundError(f"{config_file}: nbgrader configuration not found")
-    # The file reads its gradebook from KOKOSIM_GRADEBOOK; setting it keeps the file from
-    # creating its default gradebook folder in the user's home.
-    saved = os.environ.get("KOKOSIM_GRADEBOOK")
-    os.environ["KOKOSIM_GRADEBOOK"] = db_url
-    try:
-        config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
-    finally:
-        if saved is None:
-            del os.environ["KOKOSIM_GRADEBOOK"]
-        else:
-            os.environ["KOKOSIM_GRADEBOOK"] = saved
+    # The file reads its gradebook from the environment; the helper hands it ``db_url`` (so it
+    # creates no default gradebook folder in the user's home).
+    config = load_config(config_file, db_url)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.release_directory = str(release_dir)
-    config.CourseDirectory.db_url = db_url
     return config
 
 
@@ -140,7 +138,7 @@ def _heading(path: Path, fallback_number: str) -> tuple[str, str]:
     return fallback_number, first.lstrip("#").strip() or path.stem
 
 
-def home_listing(root: Path = REPO_ROOT) -> str:
+def home_listing(root: str | Path = Path(".")) -> str:
     """Markdown of the course home's notebook list, from ``course/kurs.toml`` and the masters.
 
     Examples
@@ -150,9 +148,8 @@ def home_listing(root: Path = REPO_ROOT) -> str:
     >>> "(../module1/01_konflikte_in_der_demokratie.ipynb)" in home_listing()
     True
     """
-    from kokosim.courseconfig import load_course
-
-    course = load_course(root / "course" / "kurs.toml", check_notebooks=False)
+    root = _course_root(root)
+    course = load_course(root, check_notebooks=False)
     lines = [
         "## Verfügbare Notebooks",
         "",
@@ -184,12 +181,12 @@ def _updated_home(root: Path) -> bytes | None:
     return None if data == path.read_bytes() else data
 
 
-def home_is_current(root: Path = REPO_ROOT) -> bool:
+def home_is_current(root: str | Path = Path(".")) -> bool:
     """Whether the course home's notebook list matches ``course/kurs.toml``."""
-    return _updated_home(root) is None
+    return _updated_home(_course_root(root)) is None
 
 
-def update_home(root: Path = REPO_ROOT) -> bool:
+def update_home(root: str | Path = Path(".")) -> bool:
     """Rewrite the course home's notebook list from ``course/kurs.toml``; True if it changed.
 
     Raises
@@ -197,6 +194,7 @@ def update_home(root: Path = REPO_ROOT) -> bool:
     ValueError
         If the home has no cell with id :data:`HOME_CELL_ID` (or more than one).
     """
+    root = _course_root(root)
     data = _updated_home(root)
     if data is not None:
         _write_atomic(root / HOME, data)
@@ -219,7 +217,8 @@ def _scratch_gradebook_url() -> str:
     return f"sqlite:///{Path(_scratch_dir.name) / 'gradebook.db'}"
 
 
-def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) -> list[Path]:
+def generate(modules: Sequence[str], release_dir: Path,
+             root: str | Path = Path(".")) -> list[Path]:
     """Run nbgrader's ``generate_assignment`` for ``modules`` into ``release_dir/<module>``.
 
     nbgrader records the assignments in a throw-away SQLite gradebook outside the course root
@@ -228,11 +227,11 @@ def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) 
     Parameters
     ----------
     modules : sequence of str
-        Module ids, folders of ``course/source``.
+        Module ids, folders of :data:`SOURCE_DIR`.
     release_dir : Path
         Folder that receives one folder per module with the student copies.
-    root : Path
-        Course root (the repository root).
+    root : str or Path, optional
+        Course root (holds ``course/``); default: the current folder.
 
     Returns
     -------
@@ -249,6 +248,7 @@ def generate(modules: Sequence[str], release_dir: Path, root: Path = REPO_ROOT) 
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    root = _course_root(root)
     known = master_modules(root)
     for module in modules:
         if module not in known:
@@ -289,7 +289,7 @@ def _stale(module: str, expected: dict[Path, bytes], root: Path) -> list[Path]:
                   if path.relative_to(root) not in expected)
 
 
-def build(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[Path]:
+def build(root: str | Path = Path("."), modules: Sequence[str] | None = None) -> list[Path]:
     """Regenerate the student copies; return the files changed or removed.
 
     Files whose content is unchanged are not rewritten; notebooks in ``moduleN/`` without a
@@ -297,12 +297,13 @@ def build(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
 
     Parameters
     ----------
-    root : Path
-        Course root (the repository root).
+    root : str or Path, optional
+        Course root (holds ``course/``); default: the current folder.
     modules : sequence of str, optional
         Module ids to regenerate; default: every module with masters, and then also the
         notebook list of the course home.
     """
+    root = _course_root(root)
     changed: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
         for module, expected in _generated(Path(workdir), root, modules).items():
@@ -319,13 +320,13 @@ def build(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
     return changed
 
 
-def drift(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[str]:
+def drift(root: str | Path = Path("."), modules: Sequence[str] | None = None) -> list[str]:
     """Differences between the student copies and what regenerating would produce.
 
     Parameters
     ----------
-    root : Path
-        Course root (the repository root).
+    root : str or Path, optional
+        Course root (holds ``course/``); default: the current folder.
     modules : sequence of str, optional
         Module ids to compare; default: every module with masters, and the course home.
 
@@ -334,6 +335,7 @@ def drift(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[
     list of str
         One German message per differing, missing or superfluous file (empty: no drift).
     """
+    root = _course_root(root)
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kokosim-release-") as workdir:
         for module, expected in _generated(Path(workdir), root, modules).items():
@@ -386,8 +388,9 @@ def strip_outputs(path: Path) -> bool:
     return changed
 
 
-def check(root: Path = REPO_ROOT, modules: Sequence[str] | None = None) -> list[str]:
+def check(root: str | Path = Path("."), modules: Sequence[str] | None = None) -> list[str]:
     """Everything ``--check`` reports: masters with outputs, then drift of the student copies."""
+    root = _course_root(root)
     problems = [
         f"{path.relative_to(root)}: Master enthält Ausgaben in Zelle(n) "
         f"{', '.join(map(str, cells))} (python -m kokosim.coursebuild --strip)"
@@ -401,19 +404,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kokosim.coursebuild",
         description="Erzeugt die Kopien für Teilnehmende (moduleN/) aus den Master-Notebooks "
-                    "(course/source/moduleN/) mit nbgrader.")
+                    f"({SOURCE_DIR / 'moduleN'}/) mit nbgrader.")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true",
                       help="nichts schreiben; Exit-Status 1, wenn eine Kopie vom Master abweicht "
                            "oder ein Master Ausgaben enthält")
     mode.add_argument("--strip", action="store_true",
                       help="Ausgaben und Ausführungszähler aus den Master-Notebooks entfernen")
-    parser.add_argument("--root", type=Path, default=REPO_ROOT,
-                        help="Kurswurzel (Standard: das Repository dieses Pakets)")
+    parser.add_argument("--root", type=Path, default=Path("."),
+                        help="Kurswurzel mit course/ (Standard: der aktuelle Ordner)")
     parser.add_argument("--module", action="append", dest="modules", metavar="moduleN",
                         help="nur dieses Modul (mehrfach möglich; Standard: alle Module)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
+    if not (root / SOURCE_DIR).is_dir():
+        parser.error(f"--root {root}: kein Kursordner (es fehlt {SOURCE_DIR}/); im Kursordner "
+                     "ausführen oder --root angeben")
     known = master_modules(root)
     for module in args.modules or ():
         if module not in known:

@@ -2,13 +2,16 @@
 
 One file read by everyone: the course build, the tests and the certification pipeline. The loader
 checks the file against the master notebooks: every notebook listed must exist in
-``course/source/<module id>/``, every master notebook there must be listed, and the points in the
-file must equal the points in the notebooks' nbgrader metadata. Every error names the file, the
-key and the problem.
+``source/<module id>/`` beside the file, every master notebook there must be listed, and the points
+in the file must equal the points in the notebooks' nbgrader metadata. Every error names the file,
+the key and the problem.
+
+The course root is an argument everywhere (default: the current folder); the library never
+looks for the course beside its own installed files.
 
 Examples
 --------
->>> course = load_course()
+>>> course = load_course()  # the course root is the current folder (the checkout)
 >>> course.modules[0].id, course.modules[0].title
 ('module1', 'Grundlagen & Haltung')
 >>> course.module("module1").max_points == (course.module("module1").max_auto_points
@@ -29,18 +32,19 @@ from typing import Any, NamedTuple
 import nbformat
 
 __all__ = [
-    "DEFAULT_CONFIG",
+    "COURSE_CONFIG",
     "CERTIFICATE_RULES",
     "CourseConfigError",
     "Module",
     "Course",
     "NotebookPoints",
     "notebook_points",
+    "config_file",
     "load_course",
 ]
 
-#: The course configuration of this repository.
-DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "course" / "kurs.toml"
+#: The course configuration, relative to the course root.
+COURSE_CONFIG = Path("course") / "kurs.toml"
 #: Supported certificate rules and their German wording.
 CERTIFICATE_RULES: dict[str, str] = {
     "all_modules_passed": "Alle Module des Kurses bestanden.",
@@ -64,7 +68,8 @@ class Module:
     Attributes
     ----------
     id : str
-        Folder name (``module1``) in ``course/source/`` and of the student copies.
+        Folder name (``module1``) of the master notebooks (in ``source/`` beside ``kurs.toml``)
+        and of the student copies.
     title : str
         German title.
     notebooks : tuple of str
@@ -131,7 +136,7 @@ class Course:
 
     @property
     def source_dir(self) -> Path:
-        """Folder of the master notebooks (``course/source`` beside the configuration)."""
+        """Folder of the master notebooks (``source/`` beside the configuration)."""
         return self.path.parent / "source"
 
     @property
@@ -309,14 +314,37 @@ def _check_notebooks(module: Module, source: Path, where: str) -> None:
                                     f"notebooks have {total:g} ({detail})")
 
 
-def load_course(path: str | Path | None = None, *, check_notebooks: bool = True) -> Course:
+def config_file(path: str | Path = ".") -> Path:
+    """The ``kurs.toml`` that ``path`` names: a folder means the course root.
+
+    A folder is the course root holding ``course/kurs.toml`` (:data:`COURSE_CONFIG`); a folder
+    without it that holds ``kurs.toml`` itself is taken as the ``course/`` folder (notebooks there
+    run with it as the current folder). Anything else is the path of a ``kurs.toml``.
+
+    Examples
+    --------
+    >>> config_file().relative_to(Path.cwd()).as_posix()
+    'course/kurs.toml'
+    >>> config_file("course") == config_file(".") == config_file("course/kurs.toml")
+    True
+    """
+    path = Path(path).absolute()
+    if not path.is_dir():
+        return path
+    beside = path / COURSE_CONFIG.name
+    return beside if not (path / COURSE_CONFIG).is_file() and beside.is_file() \
+        else path / COURSE_CONFIG
+
+
+def load_course(path: str | Path = ".", *, check_notebooks: bool = True) -> Course:
     """Read and validate the course configuration.
 
     Parameters
     ----------
-    path : str or Path, optional
-        A ``kurs.toml``; defaults to :data:`DEFAULT_CONFIG`. The master notebooks are expected in
-        ``source/`` beside it.
+    path : str or Path, default "."
+        The course root (a folder holding ``course/kurs.toml``; default: the current folder) or
+        a ``kurs.toml``, see :func:`config_file`. The master notebooks are expected in
+        ``source/`` beside the file.
     check_notebooks : bool, default True
         Also check the configured notebooks and points against the master notebooks.
 
@@ -327,11 +355,16 @@ def load_course(path: str | Path | None = None, *, check_notebooks: bool = True)
     Raises
     ------
     CourseConfigError
-        Naming the file, the key and the problem.
+        Naming the file, the key and the problem (also when the file does not exist).
 
     Examples
     --------
     >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     load_course(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kokosim.courseconfig.CourseConfigError: .../course/kurs.toml: course configuration not found
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     bad = Path(folder) / "kurs.toml"
     ...     _ = bad.write_text('[course]\\ntitle = "K"\\nissuer = ""\\n', encoding="utf-8")
@@ -340,7 +373,7 @@ def load_course(path: str | Path | None = None, *, check_notebooks: bool = True)
     ...
     kokosim.courseconfig.CourseConfigError: .../kurs.toml: [course], key 'issuer': '' must be a non-empty string
     """
-    path = Path(DEFAULT_CONFIG if path is None else path)
+    path = config_file(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

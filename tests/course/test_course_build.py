@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import pytest
 from nbformat.v4 import new_output
 
 from kokosim import coursebuild
-from kokosim.coursebuild import REPO_ROOT, SOURCE_DIR
-from kokosim.courseconfig import load_course
+from kokosim.coursebuild import SOURCE_DIR
+from kokosim.courseconfig import CourseConfigError, load_course
 
-MODULES = coursebuild.master_modules()
+#: The checkout this test file belongs to (the course root of the repository).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODULES = coursebuild.master_modules(REPO_ROOT)
 
 
 def test_every_master_module_is_generated_and_committed():
@@ -24,8 +27,26 @@ def test_every_master_module_is_generated_and_committed():
         assert copies == masters, f"{module}/ does not hold one copy per master"
 
 
-def test_repository_has_no_drift_and_check_exits_zero(capsys):
+def test_repository_has_no_drift_and_check_exits_zero(capsys, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)  # the default course root is the current folder (make students)
     assert coursebuild.main(["--check"]) == 0, capsys.readouterr().err
+
+
+def test_course_root_defaults_to_the_current_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=re.escape(f"{tmp_path / SOURCE_DIR}: folder")):
+        coursebuild.master_modules()
+    missing = re.escape(f"{tmp_path / 'course' / 'kurs.toml'}: course configuration not found")
+    with pytest.raises(CourseConfigError, match=missing):
+        load_course()
+    with pytest.raises(SystemExit) as stop:
+        coursebuild.main(["--check"])
+    assert stop.value.code == 2
+    assert f"--root {tmp_path}: kein Kursordner" in capsys.readouterr().err
+    assert coursebuild.master_modules(REPO_ROOT) == MODULES
+    assert load_course(REPO_ROOT).path == REPO_ROOT / "course" / "kurs.toml"
+    monkeypatch.chdir(REPO_ROOT / "course")  # notebooks in course/ run there
+    assert load_course().path == REPO_ROOT / "course" / "kurs.toml"
 
 
 @pytest.fixture
@@ -78,7 +99,7 @@ def test_check_names_drift_stray_copies_and_master_outputs_then_build_repairs(co
 
 def test_strip_removes_outputs_and_counts_only_when_present(tmp_path):
     master = tmp_path / "master.ipynb"
-    shutil.copy(coursebuild.master_notebooks()[0], master)
+    shutil.copy(coursebuild.master_notebooks(REPO_ROOT)[0], master)
     _add_output(master)
     assert coursebuild.notebook_outputs(master)
     assert coursebuild.strip_outputs(master) is True
@@ -86,17 +107,17 @@ def test_strip_removes_outputs_and_counts_only_when_present(tmp_path):
     stripped = master.read_bytes()
     assert coursebuild.strip_outputs(master) is False
     assert master.read_bytes() == stripped
-    assert stripped == coursebuild.master_notebooks()[0].read_bytes()
+    assert stripped == coursebuild.master_notebooks(REPO_ROOT)[0].read_bytes()
 
 
 def test_generate_rejects_unknown_module(tmp_path):
     with pytest.raises(ValueError, match="module='module99' has no folder"):
-        coursebuild.generate(["module99"], tmp_path)
+        coursebuild.generate(["module99"], tmp_path, REPO_ROOT)
 
 
 def test_cli_rejects_unknown_module(capsys):
     with pytest.raises(SystemExit) as stop:
-        coursebuild.main(["--check", "--module", "module99"])
+        coursebuild.main(["--check", "--root", str(REPO_ROOT), "--module", "module99"])
     assert stop.value.code == 2
     assert "--module module99: kein Ordner" in capsys.readouterr().err
 

@@ -9,15 +9,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kokosim.courseconfig import (
-    DEFAULT_CONFIG, CourseConfigError, Module, load_course, notebook_points,
-)
+from kokosim.courseconfig import CourseConfigError, Module, load_course, notebook_points
 from kokosim.coursebuild import master_modules
+
+#: The checkout this test file belongs to and its course configuration.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = REPO_ROOT / "course" / "kurs.toml"
 
 
 def test_config_lists_every_master_module_and_notebook():
-    course = load_course()
-    assert [module.id for module in course.modules] == master_modules()
+    course = load_course(REPO_ROOT)
+    assert [module.id for module in course.modules] == master_modules(REPO_ROOT)
     for module in course.modules:
         masters = sorted(path.name for path in (course.source_dir / module.id).glob("*.ipynb"))
         assert sorted(module.notebooks) == masters
@@ -26,7 +28,7 @@ def test_config_lists_every_master_module_and_notebook():
 
 
 def test_config_points_equal_notebook_points_and_meet_course_rules():
-    course = load_course()
+    course = load_course(REPO_ROOT)
     for module in course.modules:
         points = [notebook_points(path) for path in course.master_paths(module.id)]
         assert sum(p.auto for p in points) == module.max_auto_points
@@ -38,7 +40,7 @@ def test_config_points_equal_notebook_points_and_meet_course_rules():
 
 
 def test_certificate_needs_all_required_modules_passed():
-    course = load_course()
+    course = load_course(REPO_ROOT)
     assert course.required_modules == 5
     assert course.issuer.strip()
     best = {module.id: module.max_points for module in course.modules}
@@ -56,10 +58,10 @@ def test_module_pass_mark_is_inclusive():
 
 @pytest.fixture
 def config_copy(tmp_path: Path) -> Path:
-    shutil.copytree(DEFAULT_CONFIG.parent / "source", tmp_path / "source",
+    shutil.copytree(CONFIG.parent / "source", tmp_path / "source",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     target = tmp_path / "kurs.toml"
-    shutil.copy(DEFAULT_CONFIG, target)
+    shutil.copy(CONFIG, target)
     return target
 
 
@@ -70,7 +72,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_copy_of_config_loads(config_copy):
-    assert load_course(config_copy).modules == load_course().modules
+    assert load_course(config_copy).modules == load_course(REPO_ROOT).modules
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
@@ -110,12 +112,12 @@ def test_missing_config_file_is_named(tmp_path):
 
 
 def test_course_home_links_exactly_the_existing_module_notebooks():
-    home = DEFAULT_CONFIG.parent / "index.ipynb"
+    home = CONFIG.parent / "index.ipynb"
     text = "\n".join(cell.source for cell in nbformat.read(home, as_version=4).cells
                      if cell.cell_type == "markdown")
     links = set(re.findall(r"\]\(([^)]+\.ipynb)\)", text))
     for link in links:
         assert (home.parent / link).resolve().is_file(), f"index.ipynb links missing {link}"
-    course = load_course()
+    course = load_course(REPO_ROOT)
     expected = {f"../{module.id}/{name}" for module in course.modules for name in module.notebooks}
     assert links == expected

@@ -11,9 +11,11 @@ import nbformat
 import pytest
 from nbgrader.validator import Validator
 
-from kokosim.coursebuild import REPO_ROOT, master_notebooks, notebook_outputs
+from kokosim.coursebuild import master_notebooks, notebook_outputs
 
-MASTERS = master_notebooks()
+#: The checkout this test file belongs to (the course root of the repository).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MASTERS = master_notebooks(REPO_ROOT)
 IDS = [f"{path.parent.name}/{path.name}" for path in MASTERS]
 
 

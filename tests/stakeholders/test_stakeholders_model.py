@@ -154,3 +154,18 @@ def test_copy_is_independent_and_records_round_trip() -> None:
     assert StakeholderMap.from_records(*karte.to_records()) == karte
     assert list(karte.relations_table()["kind"]) == ["konflikt"]
     assert karte.actors_table().index.tolist() == ["A", "B"]
+
+
+def test_copies_and_maps_from_records_keep_the_file_methods(tmp_path) -> None:
+    from kokosim.stakeholders.drawing import _simplified
+    from kokosim.stakeholders.model import MapCore
+
+    karte = _map("A", "B")
+    records = karte.to_records()
+    for made in (karte.copy(), StakeholderMap.from_records(*records), _simplified(karte)):
+        assert type(made) is StakeholderMap and isinstance(made, MapCore)
+        made.to_json(tmp_path / "karte.json")
+        assert StakeholderMap.from_json(tmp_path / "karte.json") == karte
+    core = MapCore.from_records(*records)
+    assert core == karte and not hasattr(core, "to_csv")
+    assert repr(core) == "MapCore(2 Akteure, 0 Beziehungen)"

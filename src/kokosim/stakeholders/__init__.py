@@ -11,10 +11,20 @@ One call per step for trainers::
     karte.to_csv("akteure.csv", "beziehungen.csv")  # ... and the map
     StakeholderEditor(karte)          # or all of it in the live workshop editor
 
-Submodules: :mod:`.model` (data model and validation), :mod:`.exchange` (CSV, JSON, GraphML,
-GEXF), :mod:`.analysis`, :mod:`.drawing`, :mod:`.editor`, :mod:`.cases` (shipped maps),
-:mod:`.style` (palette and German labels). Only the model is imported at once; the rest loads on
-first use, so ``import kokosim.stakeholders`` stays fast.
+Submodules, each importing only those listed before it (no import cycle)::
+
+    vocabulary   sectors, roles, stances, relation kinds (imports nothing from the package)
+    style        sector colours (from kokosim.style), German legend labels, Mendelow quadrants
+    model        FieldError, field validators, MapCore: the validated map without files
+    exchange     CSV, JSON, GraphML, GEXF, and StakeholderMap = MapCore + file methods
+    analysis     Net-Map analyses of any MapCore
+    drawing      the map and the Mendelow grid as figures
+    cases        the shipped maps (load_case_map, example_map)
+    editor       the live workshop editor
+
+The readers in :mod:`.exchange` build a :class:`StakeholderMap` and its file methods call them in
+the same module, while the core below knows no files. Vocabulary, model and exchange are imported
+at once; the rest loads on first use, so ``import kokosim.stakeholders`` stays fast.
 """
 
 from __future__ import annotations
@@ -22,16 +32,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from kokosim.stakeholders.model import (
-    DIRECTED_KINDS,
-    RELATION_KINDS,
-    ROLES,
-    SECTORS,
-    STANCES,
-    SYMMETRIC_KINDS,
-    FieldError,
-    StakeholderMap,
-)
+from kokosim.stakeholders import vocabulary
+from kokosim.stakeholders.exchange import StakeholderMap
+from kokosim.stakeholders.model import FieldError
+from kokosim.stakeholders.vocabulary import *  # noqa: F403  (the word lists: vocabulary.__all__)
 
 # Public names loaded on first use: name -> submodule.
 _LAZY = {
@@ -48,17 +52,7 @@ _LAZY = {
     **dict.fromkeys(("CASE_MAP_TITLE", "load_case_map", "example_map"), "cases"),
 }
 
-__all__ = [
-    "StakeholderMap",
-    "FieldError",
-    "SECTORS",
-    "ROLES",
-    "STANCES",
-    "RELATION_KINDS",
-    "DIRECTED_KINDS",
-    "SYMMETRIC_KINDS",
-    *_LAZY,
-]
+__all__ = ["StakeholderMap", "FieldError", *vocabulary.__all__, *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,9 @@ Which relations count
   ``konflikt`` negative; if a pair has both, the conflict decides. A triad is unbalanced when the
   product of its three signs is negative (Heider; Cartwright and Harary).
 
-Result tables use German column names because trainers and trainees read them.
+Every function takes a map (a :class:`~kokosim.stakeholders.StakeholderMap`, or any
+:class:`~kokosim.stakeholders.model.MapCore`) and leaves it unchanged. Result tables use German
+column names because trainers and trainees read them.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import networkx as nx
 import pandas as pd
 
 from kokosim.escalation import recommend_interventions, stage as glasl_stage
-from kokosim.stakeholders.model import STANCES, StakeholderMap
+from kokosim.stakeholders.model import MapCore
 from kokosim.stakeholders.style import QUADRANTS
+from kokosim.stakeholders.vocabulary import STANCES
 
 __all__ = [
     "WORKING_KINDS",
@@ -61,11 +64,11 @@ _INDEX = "Akteur"
 _NO_STANCE = "ohne Haltung"
 
 
-def _actors(karte: StakeholderMap) -> list[str]:
+def _actors(karte: MapCore) -> list[str]:
     return [n for n, d in karte.graph.nodes(data=True) if not d["is_issue"]]
 
 
-def working_ties(karte: StakeholderMap) -> nx.Graph:
+def working_ties(karte: MapCore) -> nx.Graph:
     """Undirected simple graph of the working ties between actors (issue nodes left out).
 
     Examples
@@ -82,7 +85,7 @@ def working_ties(karte: StakeholderMap) -> nx.Graph:
     return graph
 
 
-def signed_ties(karte: StakeholderMap) -> nx.Graph:
+def signed_ties(karte: MapCore) -> nx.Graph:
     """Undirected graph with edge attribute ``sign`` (+1 cooperation/alliance, -1 conflict).
 
     Examples
@@ -111,7 +114,7 @@ def _betweenness(graph: nx.Graph, seed: int) -> dict[str, float]:
     return nx.betweenness_centrality(graph, k=_BETWEENNESS_SAMPLES, seed=seed)
 
 
-def centralities(karte: StakeholderMap, seed: int = 0) -> pd.DataFrame:
+def centralities(karte: MapCore, seed: int = 0) -> pd.DataFrame:
     """Degree, betweenness and eigenvector centrality of every actor (working ties).
 
     Parameters
@@ -155,7 +158,7 @@ def centralities(karte: StakeholderMap, seed: int = 0) -> pd.DataFrame:
     }, actors)
 
 
-def brokers(karte: StakeholderMap, seed: int = 0) -> pd.DataFrame:
+def brokers(karte: MapCore, seed: int = 0) -> pd.DataFrame:
     """Actors ranked by how much they bridge otherwise separate parts of the map, best first.
 
     Uses betweenness centrality and Burt's structural-hole measures from networkx: a low
@@ -207,7 +210,7 @@ def _nan_last(value: float) -> float:
     return math.inf if math.isnan(value) else value
 
 
-def silos(karte: StakeholderMap, seed: int = 0) -> pd.DataFrame:
+def silos(karte: MapCore, seed: int = 0) -> pd.DataFrame:
     """Silos: groups of actors with dense working ties among themselves (Louvain communities).
 
     Parameters
@@ -240,7 +243,7 @@ def silos(karte: StakeholderMap, seed: int = 0) -> pd.DataFrame:
                   actors)
 
 
-def isolated_actors(karte: StakeholderMap, max_ties: int = 0) -> list[str]:
+def isolated_actors(karte: MapCore, max_ties: int = 0) -> list[str]:
     """Actors with at most ``max_ties`` working ties, in map order.
 
     Parameters
@@ -261,7 +264,7 @@ def isolated_actors(karte: StakeholderMap, max_ties: int = 0) -> list[str]:
     return [actor for actor in graph.nodes if graph.degree(actor) <= max_ties]
 
 
-def articulation_points(karte: StakeholderMap) -> list[str]:
+def articulation_points(karte: MapCore) -> list[str]:
     """Single points of failure: actors whose loss splits the network of working ties.
 
     Examples
@@ -275,7 +278,7 @@ def articulation_points(karte: StakeholderMap) -> list[str]:
     return [actor for actor in graph.nodes if actor in points]
 
 
-def no_path_to_self(karte: StakeholderMap, min_influence: int | None = None) -> pd.DataFrame:
+def no_path_to_self(karte: MapCore, min_influence: int | None = None) -> pd.DataFrame:
     """Influential actors without any chain of working ties to the "self" (missing links).
 
     Parameters
@@ -317,7 +320,7 @@ def no_path_to_self(karte: StakeholderMap, min_influence: int | None = None) -> 
     return _frame({"Einfluss": [influence[a] for a in cut_off]}, cut_off)
 
 
-def _camps(karte: StakeholderMap) -> dict[str, list[str]]:
+def _camps(karte: MapCore) -> dict[str, list[str]]:
     camps: dict[str, list[str]] = {}
     for actor in _actors(karte):
         for camp in karte.graph.nodes[actor]["stance"] or (_NO_STANCE,):
@@ -326,7 +329,7 @@ def _camps(karte: StakeholderMap) -> dict[str, list[str]]:
     return {camp: camps[camp] for camp in order if camp in camps}
 
 
-def camps_without_cooperation(karte: StakeholderMap) -> list[tuple[str, str]]:
+def camps_without_cooperation(karte: MapCore) -> list[tuple[str, str]]:
     """Pairs of goal camps (stances) with no cooperation or alliance between their members.
 
     Actors without a stance are left out; an actor with several stances belongs to each camp.
@@ -347,7 +350,7 @@ def camps_without_cooperation(karte: StakeholderMap) -> list[tuple[str, str]]:
     return [(a, b) for a, b in combinations(camps, 2) if frozenset((a, b)) not in linked]
 
 
-def mendelow(karte: StakeholderMap, threshold: float = 5.0) -> pd.DataFrame:
+def mendelow(karte: MapCore, threshold: float = 5.0) -> pd.DataFrame:
     """Mendelow power/interest quadrant of every actor.
 
     Parameters
@@ -379,7 +382,7 @@ def mendelow(karte: StakeholderMap, threshold: float = 5.0) -> pd.DataFrame:
                    "Quadrant": quadrant}, actors)
 
 
-def influence_by_camp(karte: StakeholderMap) -> pd.DataFrame:
+def influence_by_camp(karte: MapCore) -> pd.DataFrame:
     """Influence summed per goal camp (Net-Map "sum it up").
 
     Returns
@@ -408,7 +411,7 @@ def influence_by_camp(karte: StakeholderMap) -> pd.DataFrame:
                         index=pd.Index(order, name="Lager"))
 
 
-def conflicts(karte: StakeholderMap) -> pd.DataFrame:
+def conflicts(karte: MapCore) -> pd.DataFrame:
     """All conflict relations with their Glasl stage and the fitting interventions.
 
     Returns
@@ -444,7 +447,7 @@ def conflicts(karte: StakeholderMap) -> pd.DataFrame:
                              kind="stable").reset_index(drop=True)
 
 
-def conflict_hotspots(karte: StakeholderMap, min_conflicts: int = 2) -> pd.DataFrame:
+def conflict_hotspots(karte: MapCore, min_conflicts: int = 2) -> pd.DataFrame:
     """Actors involved in several conflicts.
 
     Parameters
@@ -491,7 +494,7 @@ def _triangles(graph: nx.Graph) -> Iterable[list[str]]:
             return
 
 
-def unbalanced_triads(karte: StakeholderMap) -> pd.DataFrame:
+def unbalanced_triads(karte: MapCore) -> pd.DataFrame:
     """Triads of the signed graph whose sign product is negative (structurally unbalanced).
 
     Typical case: two allies, one of which is in conflict with a partner of the other
@@ -524,7 +527,7 @@ def unbalanced_triads(karte: StakeholderMap) -> pd.DataFrame:
                         columns=["Akteur 1", "Akteur 2", "Akteur 3", "Vorzeichen"])
 
 
-def structural_balance(karte: StakeholderMap) -> dict[str, float]:
+def structural_balance(karte: MapCore) -> dict[str, float]:
     """Counts of triads in the signed graph and the share that is balanced.
 
     Returns
@@ -552,7 +555,7 @@ def _names(names: Iterable[str], limit: int = 5) -> str:
         if names else "keine"
 
 
-def summary(karte: StakeholderMap, seed: int = 0) -> str:
+def summary(karte: MapCore, seed: int = 0) -> str:
     """A short German summary of the map for a workshop flipchart.
 
     Parameters

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from kokosim.stakeholders.model import StakeholderMap
+from kokosim.stakeholders.exchange import StakeholderMap, read_csv
 
 __all__ = ["CASE_MAP_TITLE", "load_case_map", "example_map"]
 
@@ -36,8 +36,6 @@ def load_case_map() -> StakeholderMap:
     >>> 15 <= len(karte) <= 30, karte.self_actor
     (True, 'KMS-Koordination (ich)')
     """
-    from kokosim.stakeholders.exchange import read_csv
-
     folder = resources.files("kokosim") / "data"
     with resources.as_file(folder / _CASE_FILES[0]) as actors, \
             resources.as_file(folder / _CASE_FILES[1]) as relations:

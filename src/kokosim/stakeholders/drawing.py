@@ -33,9 +33,11 @@ from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle, Regula
 from matplotlib.transforms import Transform
 
 from kokosim._atomic import atomic_open
+from kokosim.style import GREY, VERMILLION
 from kokosim.stakeholders.analysis import mendelow, working_ties
-from kokosim.stakeholders.model import RELATION_KINDS, SECTORS, StakeholderMap
+from kokosim.stakeholders.model import MapCore
 from kokosim.stakeholders.style import KIND_LABELS, QUADRANTS, SECTOR_COLOURS
+from kokosim.stakeholders.vocabulary import RELATION_KINDS, SECTORS
 
 __all__ = ["MAX_DRAWN_ACTORS", "layout", "draw", "draw_mendelow", "save_figure"]
 
@@ -43,7 +45,7 @@ __all__ = ["MAX_DRAWN_ACTORS", "layout", "draw", "draw_mendelow", "save_figure"]
 MAX_DRAWN_ACTORS = 150
 _MAX_LABELS = 60
 _LINE = "#333333"
-_CONFLICT = "#D55E00"
+_CONFLICT = VERMILLION
 _BROKEN = "#777777"
 _SHADOW_X = 1.55
 _CENTRE = object()  # virtual node of the layout, never an actor name
@@ -68,7 +70,7 @@ class _NotebookFigure(Figure):
 _Point = tuple[float, float]
 
 
-def layout(karte: StakeholderMap, seed: int = 0,
+def layout(karte: MapCore, seed: int = 0,
            positions: Mapping[str, Sequence[float]] | None = None) -> dict[str, _Point]:
     """Positions of all actors, seeded; shadow parties in a column on the right.
 
@@ -232,19 +234,19 @@ def _radius(influence: int, scale: float) -> float:
     return scale * (0.022 + 0.014 * math.sqrt(influence))
 
 
-def _simplified(karte: StakeholderMap) -> StakeholderMap:
+def _simplified(karte: MapCore) -> MapCore:
     ties = working_ties(karte)
     nodes = karte.graph.nodes
     ranked = sorted(karte.actors, key=lambda n: (not nodes[n]["is_self"], -nodes[n]["influence"],
                                                  -(ties.degree(n) if n in ties else 0)))
     keep = set(ranked[:MAX_DRAWN_ACTORS])
     actors, relations = karte.to_records()
-    return StakeholderMap.from_records(
+    return type(karte).from_records(
         [a for a in actors if a["name"] in keep],
         [r for r in relations if r["source"] in keep and r["target"] in keep])
 
 
-def _legends(fig: Figure, karte: StakeholderMap) -> None:
+def _legends(fig: Figure, karte: MapCore) -> None:
     proxies = [Line2D([], [], label=KIND_LABELS[kind]) for kind in RELATION_KINDS]
     fig.legend(handles=proxies, title="Beziehungen", loc="outside right upper", fontsize=8,
                title_fontsize=9, handlelength=3.5, frameon=False,
@@ -267,7 +269,7 @@ def _legends(fig: Figure, karte: StakeholderMap) -> None:
                fontsize=8, title_fontsize=9, frameon=False)
 
 
-def draw(karte: StakeholderMap, seed: int = 0,
+def draw(karte: MapCore, seed: int = 0,
          positions: Mapping[str, Sequence[float]] | None = None,
          title: str = "Akteurslandkarte", labels: bool = True) -> Figure:
     """Draw the map in Fisher notation with a German legend.
@@ -327,7 +329,7 @@ def draw(karte: StakeholderMap, seed: int = 0,
     if shadows:
         ys = [where[n][1] for n in shadows]
         ax.add_patch(Rectangle((_SHADOW_X - 0.25, min(ys) - 0.2), 0.5, max(ys) - min(ys) + 0.4,
-                               facecolor="#F2F2F2", edgecolor="#999999", linestyle="--",
+                               facecolor="#F2F2F2", edgecolor=GREY, linestyle="--",
                                zorder=0))
         ax.text(_SHADOW_X, max(ys) + 0.22, "Schattenparteien", ha="center", va="bottom",
                 fontsize=9, style="italic", color="#555555")
@@ -387,7 +389,7 @@ def draw(karte: StakeholderMap, seed: int = 0,
 # ---------------------------------------------------------------------------------------------
 # Mendelow grid
 
-def draw_mendelow(karte: StakeholderMap, threshold: float = 5.0,
+def draw_mendelow(karte: MapCore, threshold: float = 5.0,
                   title: str = "Macht-Interesse-Matrix (Mendelow)") -> Figure:
     """Plot power against interest with the four Mendelow quadrants (German labels).
 
@@ -418,8 +420,8 @@ def draw_mendelow(karte: StakeholderMap, threshold: float = 5.0,
     ax = fig.add_subplot()
     ax.set(xlim=(0, 10.5), ylim=(0, 10.5), xlabel="Interesse (0–10)", ylabel="Macht (0–10)",
            title=title)
-    ax.axvline(threshold, color="#999999", linewidth=1)
-    ax.axhline(threshold, color="#999999", linewidth=1)
+    ax.axvline(threshold, color=GREY, linewidth=1)
+    ax.axhline(threshold, color=GREY, linewidth=1)
     for (high_power, high_interest), text in QUADRANTS.items():
         ax.text(10.3 if high_interest else 0.2, 10.3 if high_power else 0.2, text.capitalize(),
                 ha="right" if high_interest else "left", va="top" if high_power else "bottom",

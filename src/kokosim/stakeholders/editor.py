@@ -26,21 +26,16 @@ from kokosim.stakeholders.exchange import (
     ACTOR_HEADERS,
     RELATION_HEADERS,
     MapFileError,
+    StakeholderMap,
     parse_text,
     read_csv,
     read_json,
     write_csv,
     write_json,
 )
-from kokosim.stakeholders.model import (
-    RELATION_KINDS,
-    ROLES,
-    SECTORS,
-    STANCES,
-    FieldError,
-    StakeholderMap,
-)
+from kokosim.stakeholders.model import FieldError
 from kokosim.stakeholders.style import KIND_LABELS
+from kokosim.stakeholders.vocabulary import RELATION_KINDS, ROLES, SECTORS, STANCES
 
 __all__ = ["StakeholderEditor"]
 

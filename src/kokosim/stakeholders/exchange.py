@@ -1,5 +1,11 @@
 """Reading and writing actor maps: CSV (two tables), JSON, GraphML and a GEXF export for Gephi.
 
+Also home of :class:`StakeholderMap`, the map users work with: the validated core
+:class:`~kokosim.stakeholders.model.MapCore` plus file methods (``to_csv``, ``from_csv``, ...) that
+call the functions of this module. The core lies below this module and knows no files, so the
+readers here can build maps and the map can use the readers without the modules importing each
+other.
+
 CSV
 ---
 Two UTF-8 tables that a trainer can fill in a spreadsheet: one row per actor, one row per
@@ -52,15 +58,16 @@ import networkx as nx
 from kokosim._atomic import atomic_open, atomic_write
 from kokosim.style import german_number, plain_number
 from kokosim.stakeholders.model import (
-    DIRECTED_KINDS,
     FieldError,
-    StakeholderMap,
+    MapCore,
     validate_actor_field,
     validate_relation_field,
 )
 from kokosim.stakeholders.style import SECTOR_COLOURS, hex_to_rgb
+from kokosim.stakeholders.vocabulary import DIRECTED_KINDS
 
 __all__ = [
+    "StakeholderMap",
     "MapFileError",
     "parse_text",
     "ACTOR_HEADERS",
@@ -128,6 +135,62 @@ class MapFileError(ValueError):
         if more:
             lines.append(f"… und {more} weitere Fehler")
         super().__init__("\n".join(lines))
+
+
+# ---------------------------------------------------------------------------------------------
+# The map with its file methods
+
+class StakeholderMap(MapCore):
+    """An actor map: actors (nodes) and typed relations (arcs) of a ``networkx.MultiDiGraph``.
+
+    Build it with :meth:`add_actor` and :meth:`add_relation` or read it from files
+    (:meth:`from_csv`, :meth:`from_json`, :meth:`from_graphml`). Everything but the files comes
+    from :class:`~kokosim.stakeholders.model.MapCore`: the graph as :attr:`graph` for reading with
+    networkx, and the methods that change the map and validate every value.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> karte = StakeholderMap.from_records([{"name": "Stadt"}, {"name": "Verein"}],
+    ...                                     [{"source": "Verein", "target": "Stadt",
+    ...                                       "kind": "einfluss"}])
+    >>> karte.to_csv(folder / "akteure.csv", folder / "beziehungen.csv")
+    >>> wieder = StakeholderMap.from_csv(folder / "akteure.csv", folder / "beziehungen.csv")
+    >>> wieder, wieder == karte, isinstance(wieder, MapCore)
+    (StakeholderMap(2 Akteure, 1 Beziehungen), True, True)
+    """
+
+    def to_csv(self, actors_path: PathLike, relations_path: PathLike, **options: Any) -> None:
+        """Write two CSV tables; see :func:`write_csv`."""
+        write_csv(self, actors_path, relations_path, **options)
+
+    @classmethod
+    def from_csv(cls, actors_path: PathLike, relations_path: PathLike) -> StakeholderMap:
+        """Read two CSV tables; see :func:`read_csv`."""
+        return read_csv(actors_path, relations_path)
+
+    def to_json(self, path: PathLike | None = None) -> str:
+        """JSON text of the map, written atomically to ``path`` if given; see :func:`write_json`."""
+        return write_json(self, path)
+
+    @classmethod
+    def from_json(cls, path: PathLike) -> StakeholderMap:
+        """Read a map from a JSON file written by :meth:`to_json`; see :func:`read_json`."""
+        return read_json(path)
+
+    def to_graphml(self, path: PathLike) -> None:
+        """Write GraphML (lossless, readable by Gephi, yEd and networkx)."""
+        write_graphml(self, path)
+
+    @classmethod
+    def from_graphml(cls, path: PathLike) -> StakeholderMap:
+        """Read a map from a GraphML file written by :meth:`to_graphml`."""
+        return read_graphml(path)
+
+    def to_gexf(self, path: PathLike) -> None:
+        """Export to GEXF for Gephi (with colours and sizes); see :func:`write_gexf`."""
+        write_gexf(self, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,7 +383,7 @@ def _write_table(handle: Any, header: list[str], rows: Iterable[list[str]], deli
     writer.writerows(rows)
 
 
-def write_csv(karte: StakeholderMap, actors_path: PathLike, relations_path: PathLike, *,
+def write_csv(karte: MapCore, actors_path: PathLike, relations_path: PathLike, *,
               delimiter: str = ";", english: bool = False) -> None:
     """Write the map as two CSV tables (atomically; neither file changes if writing fails).
 
@@ -368,7 +431,7 @@ _JSON_FORMAT = "kokosim-akteurslandkarte"
 _JSON_VERSION = 1
 
 
-def write_json(karte: StakeholderMap, path: PathLike | None = None) -> str:
+def write_json(karte: MapCore, path: PathLike | None = None) -> str:
     """The map as JSON text; written atomically to ``path`` when given.
 
     Examples
@@ -453,7 +516,7 @@ def read_json(path: PathLike) -> StakeholderMap:
 # ---------------------------------------------------------------------------------------------
 # GraphML and GEXF
 
-def _flat_graph(karte: StakeholderMap) -> nx.MultiDiGraph:
+def _flat_graph(karte: MapCore) -> nx.MultiDiGraph:
     """The map with values GraphML/GEXF can hold: empty values left out, stances joined by '/'."""
     flat = nx.MultiDiGraph()
     actors, relations = karte.to_records()
@@ -468,7 +531,7 @@ def _flat_graph(karte: StakeholderMap) -> nx.MultiDiGraph:
     return flat
 
 
-def write_graphml(karte: StakeholderMap, path: PathLike) -> None:
+def write_graphml(karte: MapCore, path: PathLike) -> None:
     """Write GraphML atomically; :func:`read_graphml` restores an equal map.
 
     Examples
@@ -523,7 +586,7 @@ def read_graphml(path: PathLike) -> StakeholderMap:
     return _build(actors, relations, [])
 
 
-def write_gexf(karte: StakeholderMap, path: PathLike) -> None:
+def write_gexf(karte: MapCore, path: PathLike) -> None:
     """Export to GEXF for Gephi, atomically: sector colours, size = influence, typed edges.
 
     Mutual relations are written as undirected edges, influences as directed ones: a mixed

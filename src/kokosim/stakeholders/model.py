@@ -1,19 +1,23 @@
 """The actor map (Akteurslandkarte): actors and relations on a ``networkx.MultiDiGraph``.
 
+:class:`MapCore` holds the map and validates every value; it knows no files.
+:class:`kokosim.stakeholders.StakeholderMap` (defined in :mod:`.exchange`) is the map users work
+with: this core plus reading and writing files.
+
 Conventions follow ``shared/domain.md`` ("Actor / stakeholder mapping conventions").
 
 Decisions
 ---------
-* **Vocabularies.** ``sector`` and ``role`` must come from :data:`SECTORS` and :data:`ROLES`
-  (matched without regard to case and normalised to the listed spelling); anything else is
-  ``"Sonstige"`` (sector) or ``""`` = not assessed (role). Closed lists catch typos in workshop
+* **Vocabularies** (:mod:`.vocabulary`). ``sector`` and ``role`` must come from ``SECTORS`` and
+  ``ROLES`` (matched without regard to case and normalised to the listed spelling); anything else
+  is ``"Sonstige"`` (sector) or ``""`` = not assessed (role). Closed lists catch typos in workshop
   tables and keep the colours and legends of the drawing meaningful. Free text belongs in
   ``position``, ``interests``, ``needs`` and in the ``note`` of a relation. ``stance`` is a tuple of
-  goal camps from :data:`STANCES`; several are allowed (an ambivalent actor counts in each camp).
+  goal camps from ``STANCES``; several are allowed (an ambivalent actor counts in each camp).
 * **Directed and mutual relations.** Only ``einfluss`` is directed (source influences target).
   ``kooperation``, ``allianz``, ``informell``, ``konflikt`` and ``unterbrochen`` are mutual and
   stored as **one arc flagged symmetric** (the arc goes from the first-named actor to the second;
-  the flag is implied by the kind, see :data:`SYMMETRIC_KINDS`). A mutual relation of a kind exists
+  the flag is implied by the kind, see ``SYMMETRIC_KINDS``). A mutual relation of a kind exists
   at most once per pair, in whichever direction it was entered; an influence may exist in both
   directions. The edge key in the multigraph is the kind, so each pair has at most one relation of
   each kind and direction. Analyses read mutual arcs in both directions.
@@ -34,40 +38,22 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Self
 
 import networkx as nx
 import pandas as pd
 
 from kokosim.escalation import stage as glasl_stage
+from kokosim.stakeholders.vocabulary import RELATION_KINDS, ROLES, SECTORS, STANCES, SYMMETRIC_KINDS
 
 __all__ = [
-    "SECTORS",
-    "ROLES",
-    "STANCES",
-    "RELATION_KINDS",
-    "DIRECTED_KINDS",
-    "SYMMETRIC_KINDS",
     "ACTOR_FIELDS",
     "RELATION_FIELDS",
     "FieldError",
-    "StakeholderMap",
+    "MapCore",
     "validate_actor_field",
     "validate_relation_field",
 ]
-
-SECTORS: tuple[str, ...] = (
-    "Verwaltung", "Politik", "Zivilgesellschaft", "Migrantenselbstorganisation",
-    "Polizei/Ordnung", "Medien", "Wirtschaft", "Religionsgemeinschaft", "Bewohnerschaft",
-    "Sonstige",
-)
-ROLES: tuple[str, ...] = ("Schlüsselakteur", "Primärakteur", "Sekundärakteur", "Veto-Player")
-STANCES: tuple[str, ...] = ("pro", "contra", "neutral")
-RELATION_KINDS: tuple[str, ...] = (
-    "kooperation", "allianz", "informell", "einfluss", "konflikt", "unterbrochen",
-)
-DIRECTED_KINDS: frozenset[str] = frozenset({"einfluss"})
-SYMMETRIC_KINDS: frozenset[str] = frozenset(RELATION_KINDS) - DIRECTED_KINDS
 
 #: Highest value of ``power`` and ``interest``.
 SCALE_MAX = 10
@@ -309,21 +295,23 @@ def _canonical(source: str, target: str, kind: str) -> tuple[str, str, str]:
     return source, target, kind
 
 
-class StakeholderMap:
-    """An actor map: actors (nodes) and typed relations (arcs) of a ``networkx.MultiDiGraph``.
+class MapCore:
+    """An actor map without files: actors (nodes) and typed relations (arcs) of a multigraph.
 
-    Build it with :meth:`add_actor` and :meth:`add_relation` (or read it from files, see
-    :mod:`kokosim.stakeholders.exchange`). The graph is available as :attr:`graph` for reading
-    with networkx; change the map only through the methods, which validate every value.
+    Build it with :meth:`add_actor` and :meth:`add_relation`. The graph is available as
+    :attr:`graph` for reading with networkx; change the map only through the methods, which
+    validate every value. Users work with its subclass
+    :class:`kokosim.stakeholders.StakeholderMap`, which adds the file methods (``to_csv``,
+    ``from_csv``, ...); the analyses and the drawing accept either.
 
     Examples
     --------
-    >>> karte = StakeholderMap()
+    >>> karte = MapCore()
     >>> karte.add_actor("KMS-Koordination", sector="Verwaltung", influence=3, is_self=True)
     >>> karte.add_actor("Bürgerverein", sector="Zivilgesellschaft", influence=4, stance="contra")
     >>> karte.add_relation("KMS-Koordination", "Bürgerverein", "konflikt", stage=3)
     >>> karte
-    StakeholderMap(2 Akteure, 1 Beziehungen)
+    MapCore(2 Akteure, 1 Beziehungen)
     >>> karte.actor("Bürgerverein")["stance"]
     ('contra',)
     >>> karte.add_actor("Presse", influence="viel")
@@ -360,7 +348,7 @@ class StakeholderMap:
         return name in self._graph
 
     def __repr__(self) -> str:
-        return (f"StakeholderMap({len(self)} Akteure, "
+        return (f"{type(self).__name__}({len(self)} Akteure, "
                 f"{self._graph.number_of_edges()} Beziehungen)")
 
     def actor(self, name: str) -> dict[str, Any]:
@@ -368,7 +356,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> karte.add_actor("Presse", sector="Medien")
         >>> karte.actor("Presse")["sector"], karte.actor("Presse")["power"]
         ('Medien', None)
@@ -387,7 +375,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "ABC":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "allianz")
@@ -407,7 +395,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "allianz")
@@ -426,7 +414,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "konflikt", stage=3)
@@ -448,7 +436,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> karte.add_actor("Stadt", sector="Verwaltung", influence=5, stance=("pro", "neutral"))
         >>> karte.add_actor("Stadt")
         Traceback (most recent call last):
@@ -468,7 +456,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> karte.add_actor("Stadt", influence=5)
         >>> karte.update_actor("Stadt", power=8)
         >>> karte.actor("Stadt")["influence"], karte.actor("Stadt")["power"]
@@ -482,13 +470,13 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "kooperation")
         >>> karte.remove_actor("B")
         >>> karte
-        StakeholderMap(1 Akteure, 0 Beziehungen)
+        MapCore(1 Akteure, 0 Beziehungen)
         """
         self._require_actor("name", name)
         self._graph.remove_node(name)
@@ -505,7 +493,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "einfluss", strength=2)
@@ -532,7 +520,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "konflikt", stage=2)
@@ -548,7 +536,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "allianz")
@@ -558,19 +546,19 @@ class StakeholderMap:
         """
         self._graph.remove_edge(*self._require_relation(source, target, kind))
 
-    def copy(self) -> StakeholderMap:
+    def copy(self) -> Self:
         """An independent copy.
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> karte.add_actor("A")
         >>> twin = karte.copy()
         >>> twin.update_actor("A", influence=3)
         >>> karte == twin, karte.actor("A")["influence"]
         (False, 1)
         """
-        twin = StakeholderMap()
+        twin = type(self)()
         twin._graph = copy.deepcopy(self._graph)
         return twin
 
@@ -580,7 +568,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> karte.add_actor("A", influence=2)
         >>> karte.add_actor("B")
         >>> karte.add_relation("A", "B", "einfluss", strength=2.0)
@@ -598,16 +586,16 @@ class StakeholderMap:
 
     @classmethod
     def from_records(cls, actors: Iterable[Mapping[str, Any]],
-                     relations: Iterable[Mapping[str, Any]] = ()) -> StakeholderMap:
+                     relations: Iterable[Mapping[str, Any]] = ()) -> Self:
         """Build a map from records as made by :meth:`to_records` (all values are validated).
 
         Examples
         --------
-        >>> karte = StakeholderMap.from_records(
+        >>> karte = MapCore.from_records(
         ...     [{"name": "A", "influence": 2}, {"name": "B"}],
         ...     [{"source": "A", "target": "B", "kind": "informell"}])
         >>> karte
-        StakeholderMap(2 Akteure, 1 Beziehungen)
+        MapCore(2 Akteure, 1 Beziehungen)
         """
         karte = cls()
         for record in actors:
@@ -626,7 +614,7 @@ class StakeholderMap:
         return actors, relations
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, StakeholderMap):
+        if not isinstance(other, MapCore):
             return NotImplemented
         return self._comparable() == other._comparable()
 
@@ -636,7 +624,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> karte.add_actor("A", influence=2)
         >>> karte.actors_table()[["sector", "influence"]]
               sector  influence
@@ -651,7 +639,7 @@ class StakeholderMap:
 
         Examples
         --------
-        >>> karte = StakeholderMap()
+        >>> karte = MapCore()
         >>> for name in "AB":
         ...     karte.add_actor(name)
         >>> karte.add_relation("A", "B", "konflikt", stage=4)
@@ -661,45 +649,6 @@ class StakeholderMap:
         """
         columns = ["source", "target", "kind", *RELATION_FIELDS]
         return pd.DataFrame(self.to_records()[1], columns=columns)
-
-    # ------------------------------------------------------------------ files
-    def to_csv(self, actors_path: Any, relations_path: Any, **options: Any) -> None:
-        """Write two CSV tables; see :func:`kokosim.stakeholders.exchange.write_csv`."""
-        from kokosim.stakeholders.exchange import write_csv
-        write_csv(self, actors_path, relations_path, **options)
-
-    @classmethod
-    def from_csv(cls, actors_path: Any, relations_path: Any) -> StakeholderMap:
-        """Read two CSV tables; see :func:`kokosim.stakeholders.exchange.read_csv`."""
-        from kokosim.stakeholders.exchange import read_csv
-        return read_csv(actors_path, relations_path)
-
-    def to_json(self, path: Any = None) -> str:
-        """JSON text of the map, written atomically to ``path`` if given; see :mod:`.exchange`."""
-        from kokosim.stakeholders.exchange import write_json
-        return write_json(self, path)
-
-    @classmethod
-    def from_json(cls, path: Any) -> StakeholderMap:
-        """Read a map from a JSON file written by :meth:`to_json`."""
-        from kokosim.stakeholders.exchange import read_json
-        return read_json(path)
-
-    def to_graphml(self, path: Any) -> None:
-        """Write GraphML (lossless, readable by Gephi, yEd and networkx)."""
-        from kokosim.stakeholders.exchange import write_graphml
-        write_graphml(self, path)
-
-    @classmethod
-    def from_graphml(cls, path: Any) -> StakeholderMap:
-        """Read a map from a GraphML file written by :meth:`to_graphml`."""
-        from kokosim.stakeholders.exchange import read_graphml
-        return read_graphml(path)
-
-    def to_gexf(self, path: Any) -> None:
-        """Export to GEXF for Gephi (with colours and sizes)."""
-        from kokosim.stakeholders.exchange import write_gexf
-        write_gexf(self, path)
 
     # ------------------------------------------------------------------ helpers
     def _require_actor(self, field: str, name: object) -> None:

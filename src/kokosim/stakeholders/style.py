@@ -1,27 +1,40 @@
 """Colours and German labels shared by the drawing, the GEXF export and the workshop editor.
 
-Sector colours are the Okabe-Ito palette (safe for the common forms of colour blindness) plus
-grey and white, which differ from the others and from each other in lightness.
+Sector colours are the named colours of :mod:`kokosim.style`: the Okabe-Ito palette (safe for the
+common forms of colour blindness) plus grey and white, which differ from the others and from each
+other in lightness.
 """
 
 from __future__ import annotations
 
-from kokosim.stakeholders.model import RELATION_KINDS, SECTORS
+from kokosim.style import (
+    BLACK,
+    BLUE,
+    BLUISH_GREEN,
+    GREY,
+    ORANGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    WHITE,
+    YELLOW,
+)
+from kokosim.stakeholders.vocabulary import RELATION_KINDS, SECTORS
 
 __all__ = ["SECTOR_COLOURS", "KIND_LABELS", "QUADRANTS", "hex_to_rgb"]
 
-#: Fill colour of each sector (Okabe-Ito, then grey and white).
+#: Fill colour of each sector (Okabe-Ito, then grey and white; :mod:`kokosim.style`).
 SECTOR_COLOURS: dict[str, str] = dict(zip(SECTORS, (
-    "#0072B2",  # Verwaltung: blue
-    "#D55E00",  # Politik: vermillion
-    "#009E73",  # Zivilgesellschaft: bluish green
-    "#E69F00",  # Migrantenselbstorganisation: orange
-    "#000000",  # Polizei/Ordnung: black
-    "#CC79A7",  # Medien: reddish purple
-    "#F0E442",  # Wirtschaft: yellow
-    "#56B4E9",  # Religionsgemeinschaft: sky blue
-    "#999999",  # Bewohnerschaft: grey
-    "#FFFFFF",  # Sonstige: white
+    BLUE,  # Verwaltung
+    VERMILLION,  # Politik
+    BLUISH_GREEN,  # Zivilgesellschaft
+    ORANGE,  # Migrantenselbstorganisation
+    BLACK,  # Polizei/Ordnung
+    REDDISH_PURPLE,  # Medien
+    YELLOW,  # Wirtschaft
+    SKY_BLUE,  # Religionsgemeinschaft
+    GREY,  # Bewohnerschaft
+    WHITE,  # Sonstige
 ), strict=True))
 
 #: German legend text of each relation kind (Fisher notation in brackets).
