@@ -177,9 +177,12 @@ def test_kokosim_runs_from_the_wheel_in_any_folder(installed, tmp_path):
 def test_kokosim_cert_works_from_the_wheel_with_an_explicit_course(installed, tmp_path):
     target, env = installed
     workdir = tmp_path / "kohorte"
+    students = tmp_path / "teilnehmende.csv"
+    students.write_text("id,first_name,last_name,email\nt01,Ada,Muster,ada@example.org\n",
+                        encoding="utf-8")
     result = subprocess.run([str(target / "bin" / "kokosim-cert"), "init", str(workdir),
-                             "--kurs", str(ROOT)], env=env, cwd=tmp_path, capture_output=True,
-                            text=True)
+                             "--students", str(students), "--kurs", str(ROOT)],
+                            env=env, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     status = subprocess.run([str(target / "bin" / "kokosim-cert"), "status", str(workdir)],
                             env=env, cwd=tmp_path, capture_output=True, text=True)

@@ -1,17 +1,53 @@
 """Every workaround kokosim needs around nbgrader 0.9, in one place.
 
 nbgrader is used by the course build (student copies) and by certification (grading). Where it
-needs help — a tool it finds only on PATH, process-wide state it changes — the fix lives here so
-that each caller passes what it needs explicitly.
+needs help — a tool it finds only on PATH, process-wide state it changes, settings it only
+reads from the environment — the fix lives here so that each caller passes what it needs
+explicitly:
+
+* :func:`tool_path`, :func:`ensure_tool_path`: nbgrader calls the ``alembic`` executable.
+* :func:`load_config`: the course's ``nbgrader_config.py`` reads its gradebook from
+  ``KOKOSIM_GRADEBOOK`` (:data:`GRADEBOOK_ENV`) and otherwise creates a folder in the home
+  directory; this loads it with a given gradebook instead.
+* :func:`quiet_api`: nbgrader's API logs a "fatal" line when no exchange is configured.
+* :func:`serialised_gradebook`: parallel grading processes would open the SQLite gradebook
+  at the same time; a file lock serialises every ``Gradebook`` of a process.
+* :func:`kernel_config`: nbgrader starts kernels with this process's environment and finds
+  kernelspecs only through ``JUPYTER_PATH``; this hands an explicit environment and kernelspec
+  folder to the kernels of one ``autograde`` call instead.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import logging
 import os
 import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["tool_path", "ensure_tool_path"]
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+__all__ = [
+    "GRADEBOOK_ENV",
+    "tool_path",
+    "ensure_tool_path",
+    "load_config",
+    "quiet_api",
+    "serialised_gradebook",
+    "kernel_config",
+]
+
+#: Environment variable the course's ``nbgrader_config.py`` reads its gradebook URL from.
+GRADEBOOK_ENV = "KOKOSIM_GRADEBOOK"
+
+_environ_lock = threading.Lock()
 
 
 def tool_path(path: str | None = None) -> str:
@@ -35,5 +71,183 @@ def tool_path(path: str | None = None) -> str:
 
 
 def ensure_tool_path() -> None:
-    """Put this interpreter's ``bin/`` first on this process's PATH (see :func:`tool_path`)."""
+    """Put this interpreter's ``bin/`` first on this process's PATH (see :func:`tool_path`).
+
+    nbgrader runs ``alembic`` with the process's own environment, so this one setting cannot be
+    passed explicitly; it is the same for every caller and idempotent.
+    """
     os.environ["PATH"] = tool_path()
+
+
+def load_config(config_file: str | os.PathLike[str], db_url: str) -> Config:
+    """Load an ``nbgrader_config.py`` whose gradebook is ``db_url``.
+
+    The course's file reads its gradebook from :data:`GRADEBOOK_ENV` (else it creates a default
+    gradebook folder in the home directory). That variable is set only while the file is read,
+    under a lock, and restored afterwards; ``CourseDirectory.db_url`` of the result is
+    ``db_url``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "nbgrader_config.py").write_text(
+    ...     "import os\\nc = get_config()\\nc.Exchange.course_id = os.environ['KOKOSIM_GRADEBOOK']\\n")
+    >>> config = load_config(folder / "nbgrader_config.py", "sqlite:///x.db")
+    >>> config.Exchange.course_id, config.CourseDirectory.db_url
+    ('sqlite:///x.db', 'sqlite:///x.db')
+    >>> GRADEBOOK_ENV in os.environ
+    False
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config_file = Path(config_file)
+    with _environ_lock:
+        saved = os.environ.get(GRADEBOOK_ENV)
+        os.environ[GRADEBOOK_ENV] = db_url
+        try:
+            config = PyFileConfigLoader(config_file.name,
+                                        path=str(config_file.parent)).load_config()
+        finally:
+            if saved is None:
+                del os.environ[GRADEBOOK_ENV]
+            else:
+                os.environ[GRADEBOOK_ENV] = saved
+    config.CourseDirectory.db_url = db_url
+    return config
+
+
+def quiet_api(config: Config) -> NbGraderAPI:
+    """nbgrader's API object for ``config``, without its exchange probe's "fatal" log line.
+
+    The probe runs when the API starts; kokosim does not use nbgrader's exchange.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    log = logging.getLogger("kokosim.nbgrader")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
+    finally:
+        log.setLevel(level)
+
+
+@contextmanager
+def serialised_gradebook(lock_path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive file lock while any nbgrader ``Gradebook`` of this process is open.
+
+    nbgrader opens and closes its gradebook many times inside one ``autograde`` call; the lock
+    is taken when the first one opens and released when the last one closes, so grading
+    processes that share a SQLite gradebook never write at the same time. ``Gradebook``'s
+    ``__init__`` and ``close`` are replaced for the duration of the ``with`` block (process-wide:
+    use it in processes that only grade).
+    """
+    from nbgrader import api as nbgrader_api
+
+    cls = nbgrader_api.Gradebook
+    original_init, original_close = cls.__init__, cls.close
+    state = {"open": 0}
+    handle = open(lock_path, "a+")  # noqa: SIM115 - closed in finally
+    guard = threading.Lock()
+
+    def release() -> None:
+        with guard:
+            state["open"] -= 1
+            if state["open"] == 0:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with guard:
+            if state["open"] == 0:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            state["open"] += 1
+        self._kokosim_locked = True
+        try:
+            original_init(self, *args, **kwargs)
+        except BaseException:
+            release()
+            raise
+
+    def close(self):  # type: ignore[no-untyped-def]
+        try:
+            original_close(self)
+        finally:
+            if getattr(self, "_kokosim_locked", False):
+                self._kokosim_locked = False
+                release()
+
+    cls.__init__, cls.close = init, close  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cls.__init__, cls.close = original_init, original_close  # type: ignore[method-assign]
+        handle.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _explicit_kernels() -> tuple[type, type]:
+    """The kernel manager and ``Execute`` preprocessor that take their environment from config.
+
+    Built on first use: importing nbgrader and jupyter_client is slow.
+    """
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    from nbgrader.preprocessors import Execute
+    from traitlets import Dict, List, default
+
+    class ExplicitKernelManager(AsyncKernelManager):
+        """Starts kernels with :attr:`env` and finds kernelspecs only in :attr:`kernel_dirs`."""
+
+        env = Dict(help="Environment of every kernel this manager starts.").tag(config=True)
+        kernel_dirs = List(help="Kernelspec folders (``.../kernels``).").tag(config=True)
+
+        @default("kernel_spec_manager")
+        def _explicit_spec_manager(self) -> KernelSpecManager:
+            if not self.kernel_dirs:
+                return KernelSpecManager(data_dir=self.data_dir)
+            return KernelSpecManager(data_dir=self.data_dir, kernel_dirs=list(self.kernel_dirs))
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            if self.env:
+                kw.setdefault("env", dict(self.env))
+            await super().start_kernel(**kw)
+
+    class ExplicitExecute(Execute):
+        """nbgrader's ``Execute`` with :class:`ExplicitKernelManager` (``Execute.*`` applies)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("kernel_manager_class", ExplicitKernelManager)
+            super().__init__(*args, **kwargs)
+
+    return ExplicitKernelManager, ExplicitExecute
+
+
+def kernel_config(env: Mapping[str, str], kernel_dirs: Sequence[str | os.PathLike[str]]) -> Config:
+    """Settings for an ``autograde`` call whose kernels get exactly ``env`` and ``kernel_dirs``.
+
+    nbgrader's ``Execute`` preprocessor is replaced by one whose kernel manager starts kernels
+    with the environment ``env`` (not this process's) and looks up the kernelspec only in
+    ``kernel_dirs``. Merge the result into the configuration of :func:`quiet_api`.
+
+    Examples
+    --------
+    >>> config = kernel_config({"TMPDIR": "/tmp/x"}, ["/w/jupyter/kernels"])
+    >>> config.ExplicitKernelManager.env, config.ExplicitKernelManager.kernel_dirs
+    ({'TMPDIR': '/tmp/x'}, ['/w/jupyter/kernels'])
+    >>> [p.__name__ for p in config.Autograde.autograde_preprocessors][:2]
+    ['ExplicitExecute', 'IgnorePattern']
+    """
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    manager, execute = _explicit_kernels()
+    config = Config()
+    steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    config.Autograde.autograde_preprocessors = [execute if step is Execute else step
+                                                for step in steps]
+    config[manager.__name__].env = dict(env)
+    config[manager.__name__].kernel_dirs = [str(folder) for folder in kernel_dirs]
+    return config

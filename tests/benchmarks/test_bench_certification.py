@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -24,13 +25,18 @@ import nbformat
 import pytest
 from jupyter_client import KernelManager
 
-from kokosim.certification import grading, samples
+from kokosim.certification import grading
 from kokosim.certification.grading import grade_module
 from kokosim.certification.intake import intake
 from kokosim.certification.sandbox import KERNEL_NAME, SandboxLimits, bwrap_available
 from kokosim.certification.workdir import init_workdir
 from kokosim.courseconfig import load_course
 
+# The submission fixtures live beside the certification tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "certification"))
+import samples  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: the course root
 COHORT = int(os.environ.get("KOKOSIM_BENCH_COHORT", "20"))  # smaller for a quick look
 OLD_WAY = SandboxLimits(warm_kernels=False, figures=True)
 
@@ -71,8 +77,8 @@ def cohort(tmp: Path, name: str, trainees: int,
     ids = [f"tn{i:02d}" for i in range(trainees)]
     students.write_text("id,first_name,last_name,email\n" + "".join(
         f"{s},V,N,{s}@example.org\n" for s in ids), encoding="utf-8")
-    work = init_workdir(tmp / f"arbeit-{name}", students, limits=limits)
-    course = load_course()
+    work = init_workdir(tmp / f"arbeit-{name}", students, course_config=ROOT, limits=limits)
+    course = load_course(ROOT)
     seconds = cpu = stolen = 0.0
     notebooks = 0
     for module in [m.id for m in course.modules]:
@@ -92,7 +98,7 @@ def cohort(tmp: Path, name: str, trainees: int,
         wall, used, share = clock.read()
         seconds, cpu, stolen = seconds + wall, cpu + used, stolen + share * wall
         notebooks += len(masters) * trainees
-        assert all(not r["flags"] for r in results), results
+        assert all(not r.flags for r in results), results
     return seconds, cpu, stolen / seconds, notebooks
 
 
@@ -122,7 +128,7 @@ def test_bench_certification(tmp_path, monkeypatch):
     students.write_text("id,first_name,last_name,email\nx,V,N,x@example.org\n", encoding="utf-8")
     starts: dict[bool, list[float]] = {False: [], True: []}
     for filesystem in (False, True):
-        init_workdir(tmp_path / f"kernel-{filesystem}", students,
+        init_workdir(tmp_path / f"kernel-{filesystem}", students, course_config=ROOT,
                      limits=SandboxLimits(filesystem=filesystem))
     for _ in range(5):  # interleaved, so that other load hits both alike
         for filesystem in (False, True):

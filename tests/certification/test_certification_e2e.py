@@ -1,6 +1,6 @@
 """End to end: a fake cohort goes through init, intake, grade, feedback, export, certificates.
 
-The course is a tiny synthetic course (``kokosim.certification.samples``) in ``tmp_path`` so that
+The course is a tiny synthetic course (``samples`` beside this file) in ``tmp_path`` so that
 every file outside the work directory can be snapshotted exactly. The sandbox (bubblewrap) must
 be installed; set ``KOKOSIM_ALLOW_NO_BWRAP=1`` to run with resource limits only.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import samples
 
-from kokosim.certification import samples
 from kokosim.certification.cli import main
 from kokosim.certification.feedback import find_leaks, hidden_lines
 from kokosim.certification.sandbox import bwrap_available

@@ -16,15 +16,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import samples
 from test_certification_e2e import read_csv, require_sandbox, snapshot
 
-from kokosim.certification import samples
 from kokosim.certification.cli import main
 from kokosim.certification.feedback import find_leaks, hidden_lines
 from kokosim.certification.sandbox import bwrap_available
 from kokosim.courseconfig import load_course, notebook_points
 
-COURSE = load_course()
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: the course root
+COURSE = load_course(ROOT / "course" / "kurs.toml")
 MODULE = COURSE.module("module1")
 REPO = COURSE.release_dir
 # The master solutions of all but the last (slowest: simulations) notebook keep the suite fast.
@@ -66,7 +67,8 @@ def graded(tmp_path_factory):
         mp.setenv("TMPDIR", str(tmp / "systmp"))
         for folder in ("home", "systmp"):
             (tmp / folder).mkdir()
-        assert main(["init", str(work), "--students", str(students), "--zeitlimit", "30"]) == 0
+        assert main(["init", str(work), "--students", str(students), "--kurs", str(ROOT),
+                     "--zeitlimit", "30"]) == 0
         assert main(["intake", str(work), "module1", str(inbox)]) == 0
         assert main(["grade", str(work), "module1", "--jobs", "2"]) == 0
         assert main(["feedback", str(work), "module1"]) == 0

@@ -12,16 +12,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import samples
 from test_certification_e2e import require_sandbox
 
-from kokosim.certification import samples
 from kokosim.certification.certificates import Certificate, certificate_pdf, earned_certificates
 from kokosim.certification.cli import main
-from kokosim.certification.export import ModuleResult
 from kokosim.certification.feedback import HideHiddenTests
 from kokosim.certification.intake import grade_ids, read_submission
+from kokosim.certification.records import Decision, ModuleResult, ModuleState
 from kokosim.certification.sandbox import SandboxLimits, bwrap_available, sandbox_command
-from kokosim.courseconfig import DEFAULT_CONFIG, load_course
+from kokosim.courseconfig import load_course
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: the course root
+KURS = ROOT / "course" / "kurs.toml"
 
 PROBE = """
 import json, os, socket
@@ -43,7 +46,7 @@ def run_sandboxed(tmp_path: Path, code: str, limits: SandboxLimits, bwrap: str |
         folder.mkdir(parents=True, exist_ok=True)
     (cwd / "abgabe.ipynb").write_text("### BEGIN HIDDEN TESTS geheim", encoding="utf-8")
     command = sandbox_command([sys.executable, "-c", code], limits=limits, workdir=str(work),
-                              course_root=str(DEFAULT_CONFIG.parents[1]), cwd=str(cwd),
+                              course_root=str(ROOT), cwd=str(cwd),
                               connection_file=str(runtime / "kernel.json"), bwrap=bwrap)
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
 
@@ -52,7 +55,7 @@ def test_bubblewrap_hides_course_and_work_dir_and_cuts_the_network(tmp_path):
     require_sandbox()
     if not bwrap_available():  # allowed explicitly via KOKOSIM_ALLOW_NO_BWRAP=1
         return
-    code = PROBE.replace("COURSE", repr(str(DEFAULT_CONFIG.parent / "source"))).replace(
+    code = PROBE.replace("COURSE", repr(str(KURS.parent / "source"))).replace(
         "WORK", repr(str(tmp_path / "arbeit" / "submitted")))
     (tmp_path / "arbeit" / "submitted").mkdir(parents=True)
     done = run_sandboxed(tmp_path, code, SandboxLimits(), bwrap_available())
@@ -146,22 +149,24 @@ def test_feedback_scrubs_hidden_tests_outputs_and_survives_stray_delimiters(tmp_
     assert student.outputs == [] and "BEGIN HIDDEN TESTS" in student.source
 
 
-def result(student: str, module: str, passed: str) -> ModuleResult:
-    return ModuleResult(student, "Vorname", student.title(), module, "bewertet", 6.0, 7.0,
-                        passed, "", "nein", "", "nein")
+def result(student: str, module: str, decision: Decision) -> ModuleResult:
+    return ModuleResult(student, "Vorname", student.title(), module, ModuleState.GRADED, 6.0,
+                        7.0, decision)
 
 
 def test_certificate_needs_all_five_decided_passes(tmp_path):
     modules = tuple(f"module{i}" for i in range(1, 6))
     course = load_course(samples.write_course(tmp_path / "fuenf", modules))
-    rows = [result("alle", m, "ja") for m in modules]
-    rows += [result("fast", m, "ja") for m in modules[:4]] + [result("fast", "module5", "offen")]
-    rows += [result("fehlt", m, "ja") for m in modules[:4]]
+    rows = [result("alle", m, Decision.PASSED) for m in modules]
+    rows += [result("fast", m, Decision.PASSED) for m in modules[:4]] + [
+        result("fast", "module5", Decision.OPEN)]
+    rows += [result("fehlt", m, Decision.PASSED) for m in modules[:4]]
     certificates = earned_certificates(course, rows)
     assert [c.student_id for c in certificates] == ["alle"]
     assert certificates[0].hours == sum(m.hours for m in course.modules)
     partial = load_course(samples.write_course(tmp_path / "vier", modules[:4], 5))
-    assert earned_certificates(partial, [result("alle", m, "ja") for m in modules[:4]]) == []
+    assert earned_certificates(partial, [result("alle", m, Decision.PASSED)
+                                         for m in modules[:4]]) == []
     name = "Şule Ğündüz-Łęcka"  # beyond Latin-1: needs the Unicode font
     pdf = certificate_pdf(course, Certificate("x", name, certificates[0].modules),
                           date(2026, 11, 21))
@@ -172,10 +177,11 @@ def test_cli_refuses_bad_input_with_german_messages(tmp_path, capsys):
     students = tmp_path / "students.csv"
     students.write_text("id,first_name,last_name,email\ntn1,A,B,a@x\ntn1,C,D,c@x\n",
                         encoding="utf-8")
-    assert main(["init", str(tmp_path / "w"), "--students", str(students)]) == 1
+    assert main(["init", str(tmp_path / "w"), "--students", str(students),
+                 "--kurs", str(ROOT)]) == 1
     assert "Zeile 3, Feld id: Kennung 'tn1' kommt doppelt vor" in capsys.readouterr().err
-    inside = DEFAULT_CONFIG.parents[1] / "zertifizierung-test"
-    assert main(["init", str(inside), "--students", str(students)]) == 1
+    inside = ROOT / "zertifizierung-test"
+    assert main(["init", str(inside), "--students", str(students), "--kurs", str(ROOT)]) == 1
     assert "liegt im Kurs-Repository" in capsys.readouterr().err and not inside.exists()
     assert main(["status", str(tmp_path)]) == 1
     assert "kein kokosim-cert-Arbeitsverzeichnis" in capsys.readouterr().err

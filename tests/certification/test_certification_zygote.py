@@ -27,8 +27,10 @@ from kokosim.certification.sandbox import (
     bwrap_available,
     write_kernelspec,
 )
+from kokosim.certification.starter import SOCKET_ENV, WORKSPACE, Zygote
 from kokosim.certification.workdir import Workdir, init_workdir
-from kokosim.certification.zygote import SOCKET_ENV, WORKSPACE, Zygote
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: the course root
 
 SCRATCH = "/tmp/spur.txt"
 NUMBERS = itertools.count()
@@ -42,7 +44,7 @@ def starter(tmp_path_factory) -> Iterator[tuple[Workdir, Zygote]]:
     tmp = tmp_path_factory.mktemp("starter")
     students = tmp / "tn.csv"
     students.write_text("id,first_name,last_name,email\ntn1,A,B,a@example.org\n", encoding="utf-8")
-    workdir = init_workdir(tmp / "arbeit", students,
+    workdir = init_workdir(tmp / "arbeit", students, course_config=ROOT,
                            limits=SandboxLimits(cell_timeout=3, cpu_seconds=30, figures=True))
     zygote = Zygote(workdir.path("runtime", "starter-test"), limits=workdir.limits,
                     workdir=str(workdir.root), course_root=str(workdir.course_root),

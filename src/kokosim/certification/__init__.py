@@ -1,8 +1,29 @@
 """Certification pipeline: intake, sandboxed autograding, leak-free feedback, export, certificates.
 
-Built on nbgrader's Python API (:class:`nbgrader.apps.NbGraderAPI`,
-:class:`nbgrader.api.Gradebook`); the command line is ``kokosim-cert``
-(:mod:`kokosim.certification.cli`).
+Built on nbgrader's Python API; the command line is ``kokosim-cert``
+(:mod:`~kokosim.certification.cli`). Where each step lives:
+
+==================  ===========================================================================
+``init``            :mod:`.workdir` (work directory, settings, nbgrader config, trainee import)
+``intake``          :mod:`.intake` (checks zip/ipynb files, archives earlier submissions)
+``grade``           :mod:`.grading` (cohort, worker processes, ``flags.json``) →
+                    :mod:`.warmup` (run cache from the masters) →
+                    :mod:`.worker` (one trainee: nbgrader autograde, flags) →
+                    :mod:`.launcher` (kernelspec command of every grading kernel) →
+                    :mod:`.starter` (warm kernel starter, forks kernels) →
+                    :mod:`.sandbox` (limits, prlimit + bubblewrap command, kernelspec);
+                    :mod:`.cellcpu` (CPU limit per cell, inside the kernel)
+``feedback``        :mod:`.feedback` (HTML without hidden tests)
+``export``          :mod:`.export` (results and pass/fail per trainee and module, grades CSV)
+``certificates``    :mod:`.certificates` (PDF certificates, cohort overview)
+``status``          :mod:`.status`
+records             :mod:`.records` (typed flags, grading records, states, decisions;
+                    ``flags.json``)
+nbgrader fixes      :mod:`kokosim._nbgrader` (gradebook lock, explicit kernel environment, ...)
+==================  ===========================================================================
+
+Imports run one way, down the grading chain: cli → grading → worker → launcher → starter →
+sandbox (the worker and the launcher are separate processes started by module name).
 """
 
 __all__: list[str] = []

@@ -9,7 +9,9 @@ which use more CPU than wall time) receives ``SIGXCPU``; the handler raises
 next cell. Between cells the soft limit is back at the hard one (the kernel's total, never
 raised), so the kernel's own work is never interrupted.
 
-Loaded with ``--InteractiveShellApp.extensions=kokosim.certification.cellcpu``.
+Loaded with ``--InteractiveShellApp.extensions=kokosim.certification.cellcpu``
+(:func:`kokosim.certification.sandbox.kernel_arguments`); the seconds come from the kernelspec's
+launcher (:mod:`kokosim.certification.launcher`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""German PDF certificates (fpdf2) and the cohort overview (CSV, HTML table, one chart).
+"""German PDF certificates (fpdf2) and the cohort overview (``certificates``: CSV, HTML, chart).
+
+Results come from :func:`kokosim.certification.export.collect_results`; the German words of
+the overview are :data:`kokosim.certification.export.DECISION_WORDS` and, for the chart,
+:data:`CHART_LABELS`.
 
 A trainee gets a certificate if the course's rule (``kurs.toml``, :mod:`kokosim.courseconfig`)
 is met by the modules whose pass is *decided*: graded, no blocking flag, no manual grading
@@ -21,16 +25,23 @@ import matplotlib
 from fpdf import FPDF
 
 from kokosim._atomic import atomic_write
-from kokosim.certification.export import STATES, ModuleResult, collect_results
+from kokosim.certification.export import DECISION_WORDS, YES_NO, collect_results, flag_codes
+from kokosim.certification.records import Decision, ModuleResult, ModuleState
 from kokosim.certification.workdir import Workdir
 from kokosim.courseconfig import Course
 from kokosim.style import BLUISH_GREEN, GREY, ORANGE, VERMILLION, german_number
 
-__all__ = ["Certificate", "earned_certificates", "certificate_pdf", "overview_chart",
-           "write_certificates"]
+__all__ = ["CHART_LABELS", "Certificate", "earned_certificates", "certificate_pdf",
+           "overview_chart", "write_certificates"]
 
-#: Okabe-Ito colours for bestanden / nicht bestanden / offen / nicht abgegeben.
-_COLOURS = (BLUISH_GREEN, VERMILLION, ORANGE, GREY)
+#: Bars of the overview chart, in order: a decision, or "not submitted" (``None``), with its
+#: German label and Okabe-Ito colour.
+CHART_LABELS: dict[Decision | None, tuple[str, str]] = {
+    Decision.PASSED: ("bestanden", BLUISH_GREEN),
+    Decision.FAILED: ("nicht bestanden", VERMILLION),
+    Decision.OPEN: ("offen", ORANGE),
+    None: ("nicht abgegeben", GREY),
+}
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
@@ -55,16 +66,18 @@ def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certif
 
     Examples
     --------
-    >>> import tempfile
-    >>> from kokosim.certification.samples import write_course
-    >>> from kokosim.courseconfig import load_course
-    >>> course = load_course(write_course(tempfile.mkdtemp(), ("module1", "module2")))
-    >>> def row(module, passed):
-    ...     return ModuleResult("tn1", "Aylin", "Öztürk", module, "bewertet", 6.0, 7.0, passed,
-    ...                         "", "nein", "", "nein")
-    >>> earned_certificates(course, [row("module1", "ja"), row("module2", "offen")])
+    >>> from kokosim.courseconfig import Module
+    >>> course = Course(Path("kurs.toml"), "Übungskurs", "Akademie", "all_modules_passed", 2,
+    ...                 tuple(Module(f"module{n}", f"Modul {n}", ("a.ipynb",), 4, 5, 2, 4)
+    ...                       for n in (1, 2)))
+    >>> def row(module, decision):
+    ...     return ModuleResult("tn1", "Aylin", "Öztürk", module, ModuleState.GRADED, 6.0, 7.0,
+    ...                         decision)
+    >>> earned_certificates(course, [row("module1", Decision.PASSED),
+    ...                              row("module2", Decision.OPEN)])
     []
-    >>> [c.name for c in earned_certificates(course, [row("module1", "ja"), row("module2", "ja")])]
+    >>> [c.name for c in earned_certificates(course, [row("module1", Decision.PASSED),
+    ...                                               row("module2", Decision.PASSED)])]
     ['Aylin Öztürk']
     """
     by_student: dict[str, list[ModuleResult]] = defaultdict(list)
@@ -77,9 +90,7 @@ def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certif
             continue
         modules = tuple((m.id, m.title, decided[m.id], m.max_points, m.hours)
                         for m in course.modules)
-        first = results[0]
-        found.append(Certificate(student, f"{first.first_name} {first.last_name}".strip(),
-                                 modules))
+        found.append(Certificate(student, results[0].name, modules))
     return found
 
 
@@ -99,10 +110,7 @@ def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> b
 
     Examples
     --------
-    >>> import tempfile
-    >>> from kokosim.certification.samples import write_course
-    >>> from kokosim.courseconfig import load_course
-    >>> course = load_course(write_course(tempfile.mkdtemp()))
+    >>> course = Course(Path("kurs.toml"), "Übungskurs", "Akademie", "all_modules_passed", 1, ())
     >>> modules = (("module1", "Übungsmodul 1", 6.0, 7.0, 4.5),)
     >>> cert = Certificate("tn1", "Łucja Nguyễn", modules)
     >>> certificate_pdf(course, cert, date(2026, 11, 21))[:5]
@@ -149,31 +157,29 @@ def overview_chart(course: Course, rows: list[ModuleResult]) -> bytes:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from kokosim.certification.samples import write_course
-    >>> from kokosim.courseconfig import load_course
-    >>> course = load_course(write_course(tempfile.mkdtemp()))
+    >>> from kokosim.courseconfig import Module
+    >>> module = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4)
+    >>> course = Course(Path("kurs.toml"), "Übungskurs", "Akademie", "all_modules_passed", 1,
+    ...                 (module,))
     >>> overview_chart(course, [])[:4]
     b'\\x89PNG'
     """
     from matplotlib.figure import Figure
 
-    labels = ("bestanden", "nicht bestanden", "offen", "nicht abgegeben")
-    counts = {label: [0] * len(course.modules) for label in labels}
+    counts = {bar: [0] * len(course.modules) for bar in CHART_LABELS}
     index = {m.id: i for i, m in enumerate(course.modules)}
     for row in rows:
         if row.module not in index:
             continue
-        label = ("nicht abgegeben" if row.status == STATES[0] else
-                 {"ja": "bestanden", "nein": "nicht bestanden"}.get(row.passed, "offen"))
-        counts[label][index[row.module]] += 1
+        bar = None if row.state is ModuleState.NOT_SUBMITTED else row.decision
+        counts[bar][index[row.module]] += 1
     figure = Figure(figsize=(7, 3.5), dpi=120)
     axes = figure.subplots()
     names = [m.title for m in course.modules]
     left = [0] * len(names)
-    for label, colour in zip(labels, _COLOURS):
-        axes.barh(names, counts[label], left=left, color=colour, label=label)
-        left = [a + b for a, b in zip(left, counts[label])]
+    for bar, (label, colour) in CHART_LABELS.items():
+        axes.barh(names, counts[bar], left=left, color=colour, label=label)
+        left = [a + b for a, b in zip(left, counts[bar])]
     axes.invert_yaxis()
     axes.set_xlabel("Anzahl Teilnehmende")
     axes.set_title("Ergebnisse der Kohorte je Modul")
@@ -194,12 +200,13 @@ def _overview_rows(course: Course, rows: list[ModuleResult],
     body = []
     for student, results in sorted(table.items()):
         first = next(iter(results.values()))
-        scores = ["" if (r := results.get(m.id)) is None or r.score is None else german_number(r.score, None)
+        scores = ["" if (r := results.get(m.id)) is None or r.score is None
+                  else german_number(r.score, None) for m in course.modules]
+        passed = [DECISION_WORDS[results[m.id].decision if m.id in results else Decision.OPEN]
                   for m in course.modules]
-        passed = [results[m.id].passed if m.id in results else "offen" for m in course.modules]
-        notes = "; ".join(f"{m}: {r.flags}" for m, r in results.items() if r.flags)
-        body.append([student, f"{first.first_name} {first.last_name}".strip(), *scores, *passed,
-                     notes, "ja" if student in certified else "nein"])
+        notes = "; ".join(f"{m}: {flag_codes(r.flags)}" for m, r in results.items() if r.flags)
+        body.append([student, first.name, *scores, *passed, notes,
+                     YES_NO[student in certified]])
     return header, body
 
 

@@ -1,5 +1,8 @@
 """Command line ``kokosim-cert``: from the inbox to the certificates (German messages).
 
+The top of the grading chain (cli → grading → worker → launcher → starter → sandbox); each
+command calls one module (see :mod:`kokosim.certification`).
+
 Examples
 --------
 >>> main(["--help"])  # doctest: +ELLIPSIS
@@ -16,8 +19,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kokosim.certification.sandbox import SandboxLimits
+from kokosim.certification.sandbox import SandboxLimits, sandbox_mode
+
+if TYPE_CHECKING:
+    from kokosim.certification.records import GradeRecord
 
 __all__ = ["build_parser", "main"]
 
@@ -52,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="neues, leeres Verzeichnis außerhalb des Kurs-Repositorys")
     init.add_argument("--students", required=True, metavar="CSV",
                       help="Teilnehmerliste mit den Spalten id,first_name,last_name,email")
-    init.add_argument("--kurs", metavar="KURS_TOML",
-                      help="Kurskonfiguration (Standard: course/kurs.toml des Repositorys)")
+    init.add_argument("--kurs", default=".", metavar="PFAD",
+                      help="der Kurs: sein Ordner (mit course/kurs.toml) oder seine kurs.toml "
+                           "(Standard: der aktuelle Ordner)")
     init.add_argument("--db-url", metavar="URL",
                       help="Notenbuch in PostgreSQL, z. B. postgresql://bewertung@dbhost/kokosim "
                            "(Standard: SQLite-Datei im Arbeitsverzeichnis)")
@@ -120,8 +128,6 @@ def _run(args: argparse.Namespace) -> int:
                                figures=args.mit_abbildungen)
         work = wd.init_workdir(args.workdir, args.students, course_config=args.kurs,
                                db_url=args.db_url, limits=limits)
-        from kokosim.certification.grading import sandbox_mode
-
         with work.gradebook() as gb:
             count = len(gb.students)
         print(f"Arbeitsverzeichnis {work.root} angelegt; {count} Teilnehmende im Notenbuch "
@@ -143,26 +149,26 @@ def _run(args: argparse.Namespace) -> int:
               f"(Bericht in {work.path('reports')}).")
         return 0
     if args.command == "grade":
-        from kokosim.certification.grading import grade_module, sandbox_mode
+        from kokosim.certification.grading import grade_module
 
         print(f"Bewerte {args.module} – Sandbox: {sandbox_mode(work.limits)}", flush=True)
 
-        def show(result: dict) -> None:
-            flags = "; ".join(f["text"] for f in result["flags"]) or "ok"
-            print(f"  {result['student']}: {result['seconds']:.1f} s – {flags}", flush=True)
+        def show(record: GradeRecord) -> None:
+            flags = "; ".join(flag.text for flag in record.flags) or "ok"
+            print(f"  {record.student}: {record.seconds:.1f} s – {flags}", flush=True)
 
         results = grade_module(work, args.module, args.student, jobs=args.jobs, progress=show)
-        flagged = sum(any(f["blocking"] for f in r["flags"]) for r in results)
+        flagged = sum(record.flagged for record in results)
         print(f"{len(results)} bewertet, {flagged} markiert (siehe 'kokosim-cert status').")
         return 0
     if args.command == "feedback":
         from kokosim.certification.feedback import generate_feedback
 
-        results = generate_feedback(work, args.module)
-        for student, text in results.items():
-            print(f"  {student}: {text}")
+        lines = generate_feedback(work, args.module)
+        for line in lines:
+            print(f"  {line}")
         print(f"Rückmeldungen in {work.path('feedback')}.")
-        return 0 if all(t == "erstellt" for t in results.values()) else 1
+        return 0 if all(line.created for line in lines) else 1
     if args.command == "export":
         from kokosim.certification.export import export
 

@@ -1,56 +1,66 @@
-"""Results per trainee and module from nbgrader's gradebook plus the flags, and the CSV export.
+"""Results per trainee and module (``export``): gradebook plus flags, and the CSV of grades.
 
-``passed`` is only decided (``ja``/``nein``) when the submission is graded, no blocking flag is
-open and no answer awaits manual grading; otherwise it is ``offen``. Missing submissions are
-``offen`` too (they may still come in).
+:func:`collect_results` reads nbgrader's gradebook, the submissions' arrival times and the
+records of ``flags.json`` and decides each module (:class:`~kokosim.certification.records.
+ModuleResult`); ``status`` and ``certificates`` use it too. A module is only decided
+(passed/failed) when the submission is graded, no blocking flag is open and no answer awaits
+manual grading; otherwise it is open. Missing submissions are open too (they may still come in).
+
+The German words of the CSV file (``ja``/``nein``/``offen``, the states) are defined here, once:
+:data:`STATE_WORDS`, :data:`DECISION_WORDS`, :data:`YES_NO`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass, fields
-from datetime import timezone
+from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
 from nbgrader.utils import parse_utc
 
 from kokosim._atomic import atomic_write
-from kokosim.certification.flags import blocking_flags, load_records
+from kokosim.certification.records import (
+    Decision,
+    Flag,
+    ModuleResult,
+    ModuleState,
+    load_records,
+)
 from kokosim.certification.workdir import Workdir
 
-__all__ = ["ModuleResult", "STATES", "collect_results", "write_csv", "export"]
+__all__ = ["CSV_COLUMNS", "STATE_WORDS", "DECISION_WORDS", "YES_NO", "flag_codes",
+           "collect_results", "csv_row", "write_csv", "export"]
 
-#: German states of a trainee's module.
-STATES = ("nicht abgegeben", "eingegangen, nicht bewertet", "neu eingegangen, Bewertung veraltet",
-          "bewertet")
-
-
-@dataclass(frozen=True)
-class ModuleResult:
-    """One trainee's result in one module (one row of ``grades.csv``)."""
-
-    student_id: str
-    first_name: str
-    last_name: str
-    module: str
-    status: str
-    score: float | None
-    max_score: float
-    passed: str
-    flags: str
-    late: str
-    submitted_at: str
-    manual_open: str
-
-    @property
-    def decided_pass(self) -> bool:
-        """Whether the module is passed and nothing about it is open."""
-        return self.passed == "ja"
+#: German words for a module's state (``status`` column).
+STATE_WORDS = {ModuleState.NOT_SUBMITTED: "nicht abgegeben",
+               ModuleState.SUBMITTED: "eingegangen, nicht bewertet",
+               ModuleState.RESUBMITTED: "neu eingegangen, Bewertung veraltet",
+               ModuleState.GRADED: "bewertet"}
+#: German words for the decision (``passed`` column; also the cohort overview).
+DECISION_WORDS = {Decision.PASSED: "ja", Decision.FAILED: "nein", Decision.OPEN: "offen"}
+#: German yes/no.
+YES_NO = {True: "ja", False: "nein"}
+#: Columns of the grades CSV, in order.
+CSV_COLUMNS = ("student_id", "first_name", "last_name", "module", "status", "score",
+               "max_score", "passed", "flags", "late", "submitted_at", "manual_open")
 
 
-def _submitted_time(workdir: Workdir, student: str, module: str):
+def flag_codes(flags: Iterable[Flag]) -> str:
+    """The flags' words joined with ``"; "`` (the ``flags`` column).
+
+    Examples
+    --------
+    >>> from kokosim.certification.records import FlagKind
+    >>> flag_codes([Flag(FlagKind.CELL_TIMEOUT, ""), Flag(FlagKind.TEST_CELL_EDITED, "")])
+    'zeitlimit; testzelle_veraendert'
+    """
+    return "; ".join(flag.kind.value for flag in flags)
+
+
+def _submitted_time(workdir: Workdir, student: str, module: str) -> datetime | None:
     stamp = workdir.path("submitted", student, module, "timestamp.txt")
     return parse_utc(stamp.read_text(encoding="utf-8").strip()) if stamp.is_file() else None
 
@@ -72,31 +82,50 @@ def collect_results(workdir: Workdir) -> list[ModuleResult]:
                     sub = None
                 graded = sub is not None and record is not None
                 if arrived is None:
-                    status = STATES[0]
+                    state = ModuleState.NOT_SUBMITTED
                 elif not graded:
-                    status = STATES[1]
+                    state = ModuleState.SUBMITTED
                 elif sub.timestamp is not None and arrived > sub.timestamp:
-                    status = STATES[2]
+                    state = ModuleState.RESUBMITTED
                 else:
-                    status = STATES[3]
-                blocking = blocking_flags(record)
+                    state = ModuleState.GRADED
                 manual_open = graded and bool(sub.needs_manual_grade)
                 score = float(sub.score) if graded else None
-                if status == STATES[3] and not blocking and not manual_open:
-                    passed = "ja" if module.passed(score) else "nein"
+                if state is ModuleState.GRADED and not record.flagged and not manual_open:
+                    decision = Decision.PASSED if module.passed(score) else Decision.FAILED
                 else:
-                    passed = "offen"
-                late_seconds = float(sub.total_seconds_late) if graded else 0.0
+                    decision = Decision.OPEN
                 rows.append(ModuleResult(
                     student_id=student.id, first_name=student.first_name or "",
-                    last_name=student.last_name or "", module=module.id, status=status,
-                    score=score, max_score=module.max_points, passed=passed,
-                    flags="; ".join(f["code"] for f in (record or {}).get("flags", [])),
-                    late=(f"ja ({late_seconds / 3600:.1f} h)" if late_seconds > 0 else "nein"),
-                    submitted_at=(arrived.replace(tzinfo=timezone.utc).isoformat(
-                        timespec="seconds") if arrived else ""),
-                    manual_open="ja" if manual_open else "nein"))
+                    last_name=student.last_name or "", module=module.id, state=state,
+                    score=score, max_score=module.max_points, decision=decision,
+                    flags=record.flags if record is not None else (),
+                    late_seconds=float(sub.total_seconds_late) if graded else 0.0,
+                    submitted_at=arrived.replace(tzinfo=timezone.utc) if arrived else None,
+                    manual_open=manual_open))
     return rows
+
+
+def csv_row(row: ModuleResult) -> dict[str, str]:
+    """``row`` in the words of the grades CSV (keys: :data:`CSV_COLUMNS`).
+
+    Examples
+    --------
+    >>> row = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 6.0, 7.0,
+    ...                    Decision.PASSED, late_seconds=5400.0)
+    >>> csv_row(row)["passed"], csv_row(row)["late"], csv_row(row)["status"]
+    ('ja', 'ja (1.5 h)', 'bewertet')
+    """
+    return {"student_id": row.student_id, "first_name": row.first_name,
+            "last_name": row.last_name, "module": row.module, "status": STATE_WORDS[row.state],
+            "score": "" if row.score is None else f"{row.score:g}",
+            "max_score": f"{row.max_score:g}", "passed": DECISION_WORDS[row.decision],
+            "flags": flag_codes(row.flags),
+            "late": (f"ja ({row.late_seconds / 3600:.1f} h)" if row.late_seconds > 0
+                     else "nein"),
+            "submitted_at": (row.submitted_at.isoformat(timespec="seconds")
+                             if row.submitted_at else ""),
+            "manual_open": YES_NO[row.manual_open]}
 
 
 def write_csv(rows: list[ModuleResult], out: str | Path) -> Path:
@@ -105,21 +134,16 @@ def write_csv(rows: list[ModuleResult], out: str | Path) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> row = ModuleResult("tn1", "A", "B", "module1", "bewertet", 6.0, 7.0, "ja", "", "nein",
-    ...                    "", "nein")
+    >>> row = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 6.0, 7.0,
+    ...                    Decision.PASSED)
     >>> out = write_csv([row], pathlib.Path(tempfile.mkdtemp()) / "noten.csv")
     >>> out.read_text(encoding="utf-8").splitlines()[1]
     'tn1,A,B,module1,bewertet,6,7,ja,,nein,,nein'
     """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[f.name for f in fields(ModuleResult)],
-                            lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in rows:
-        record = asdict(row)
-        record["score"] = "" if row.score is None else f"{row.score:g}"
-        record["max_score"] = f"{row.max_score:g}"
-        writer.writerow(record)
+    writer.writerows(csv_row(row) for row in rows)
     out = Path(out)
     atomic_write(out, buffer.getvalue())
     return out

@@ -1,4 +1,7 @@
-"""Leak-free HTML feedback per trainee.
+"""Leak-free HTML feedback per trainee (``feedback``).
+
+nbgrader's ``generate_feedback`` runs with :data:`FEEDBACK_PREPROCESSORS` (set in the work
+directory's ``nbgrader_config.py`` by :mod:`kokosim.certification.workdir`).
 
 nbgrader's default feedback shows the hidden tests, and even with ``ClearHiddenTests`` the
 tracebacks still quote hidden lines (measured). :class:`HideHiddenTests` removes the hidden
@@ -14,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -24,8 +28,8 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 from kokosim.certification.workdir import Workdir
 
-__all__ = ["HideHiddenTests", "FEEDBACK_PREPROCESSORS", "hidden_lines", "find_leaks",
-           "generate_feedback"]
+__all__ = ["HideHiddenTests", "FEEDBACK_PREPROCESSORS", "FeedbackLine", "hidden_lines",
+           "find_leaks", "generate_feedback"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _HIDDEN_NOTE = "Ein verborgener Test dieser Zelle ist nicht bestanden ({ename})."
@@ -117,14 +121,32 @@ def find_leaks(text: str, lines: Iterable[str]) -> list[str]:
     return sorted(line for line in lines if line in plain or html.escape(line) in text)
 
 
+@dataclass(frozen=True)
+class FeedbackLine:
+    """Outcome of one trainee's feedback.
+
+    Examples
+    --------
+    >>> str(FeedbackLine("tn1", True, "erstellt"))
+    'tn1: erstellt'
+    """
+
+    student: str
+    created: bool
+    message: str  # German
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.message}"
+
+
 def generate_feedback(workdir: Workdir, module: str,
-                      students: Iterable[str] | None = None) -> dict[str, str]:
+                      students: Iterable[str] | None = None) -> list[FeedbackLine]:
     """Write HTML feedback for the autograded trainees of ``module``.
 
     Returns
     -------
-    dict
-        Trainee id to a German status line (``"erstellt"`` or the problem).
+    list of FeedbackLine
+        One per trainee; a file that would leak a hidden test is deleted and not ``created``.
     """
     api = workdir.api()
     wanted = sorted(students) if students is not None else sorted(
@@ -132,12 +154,12 @@ def generate_feedback(workdir: Workdir, module: str,
     masters = sorted((workdir.source_dir / module).glob("*.ipynb"))
     secret = hidden_lines(c.source for path in masters
                           for c in nbformat.read(path, as_version=4).cells)
-    results: dict[str, str] = {}
+    results: list[FeedbackLine] = []
     for student in wanted:
         result = api.generate_feedback(module, student, force=True)
         if not result["success"]:
             lines = (result.get("error") or "nbgrader meldet einen Fehler").strip().splitlines()
-            results[student] = f"Fehler: {lines[-1]}"
+            results.append(FeedbackLine(student, False, f"Fehler: {lines[-1]}"))
             continue
         leaked: list[str] = []
         for page in Path(workdir.path("feedback", student, module)).glob("*.html"):
@@ -145,6 +167,7 @@ def generate_feedback(workdir: Workdir, module: str,
             if found:
                 page.unlink()
                 leaked += found
-        results[student] = (f"zurückgehalten: verborgene Tests im HTML ({len(leaked)} Zeilen)"
-                            if leaked else "erstellt")
+        results.append(FeedbackLine(student, False, "zurückgehalten: verborgene Tests im HTML "
+                                    f"({len(leaked)} Zeilen)") if leaked
+                       else FeedbackLine(student, True, "erstellt"))
     return results

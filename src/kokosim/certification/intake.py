@@ -1,4 +1,4 @@
-"""Take submissions from an inbox into the work directory, safely.
+"""Take submissions from an inbox into the work directory, safely (``intake``).
 
 The inbox holds one file per trainee, named after the trainee id: ``ID.zip`` (the module's
 notebooks at any folder depth) or ``ID.ipynb`` (a single notebook). Every file is checked in

@@ -1,18 +1,22 @@
 """Sandboxed Jupyter kernel for autograding: resource limits (prlimit) plus bubblewrap.
 
-nbgrader executes submissions with the user's own rights and has no sandbox of its own. Here
-the kernel is started through a launcher (``python -m kokosim.certification.sandbox``) that is
-the first word of a dedicated kernelspec. The launcher
+The bottom of the grading chain (cli → grading → worker → launcher → starter → sandbox): this
+module builds command lines and the kernelspec; it starts nothing itself and imports no other
+grading module. nbgrader executes submissions with the user's own rights and has no sandbox of
+its own. Here the kernel is started through a launcher
+(``python -m kokosim.certification.launcher``, :mod:`kokosim.certification.launcher`) that is
+the first word of a dedicated kernelspec (:func:`write_kernelspec`). The launcher
 
 * applies rlimits with ``prlimit``: address space (memory), CPU seconds per kernel, file size,
-  no core files;
+  no core files (:func:`rlimit_prefix`);
 * where Debian's ``bubblewrap`` (``bwrap``) is installed, starts the kernel in new namespaces
   (no network, own PID namespace, all capabilities dropped) that see only an allow-list,
   read-only: the operating system (``/usr``, ``/etc``, ...) and the Python installation. The
   course repository (masters, git history), the work directory (gradebook, other trainees'
   work), home directories and ``/tmp`` do not exist in there. Only the trainee's own autograde
   directory (the kernel's working directory; the notebooks nbgrader put there, which contain
-  the hidden tests, appear empty) and the kernel's private runtime folder are writable.
+  the hidden tests, appear empty) and the kernel's private runtime folder are writable
+  (:func:`sandbox_prefix`, :func:`sandbox_command`).
 
 Measured pitfalls handled here: the kernelspec needs ``"interrupt_mode": "message"`` (signals
 cannot reach a kernel behind bwrap's PID namespace), the connection file must be bound
@@ -30,12 +34,13 @@ import shutil
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+import kokosim
 from kokosim._atomic import atomic_write
-from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV
 from kokosim._validate import check_integer
 
 __all__ = [
@@ -46,12 +51,12 @@ __all__ = [
     "SandboxLimits",
     "bwrap_available",
     "kernel_arguments",
-    "socket_folder",
     "rlimit_prefix",
     "sandbox_command",
+    "sandbox_mode",
     "sandbox_prefix",
+    "socket_folder",
     "write_kernelspec",
-    "main",
 ]
 
 #: Name of the kernelspec the grader uses (written into the work directory, never globally).
@@ -96,7 +101,7 @@ class SandboxLimits:
         Use bubblewrap if it is installed. ``False`` keeps only the rlimits.
     warm_kernels : bool
         With bubblewrap: start kernels from a warm starter per grading process that has
-        imported the course's libraries once (:mod:`kokosim.certification.zygote`); every
+        imported the course's libraries once (:mod:`kokosim.certification.starter`); every
         notebook still gets a fresh kernel process. ``False`` starts every kernel from scratch.
     figures : bool
         Render figures (PNG) in grading kernels. ``False`` (default) keeps only their text
@@ -129,6 +134,21 @@ class SandboxLimits:
         for path in self.hide:
             if not os.path.isabs(path):
                 raise ValueError(f"hide={path!r} is not an absolute path")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (settings file of the work directory, kernelspec).
+
+        Examples
+        --------
+        >>> SandboxLimits.from_dict(SandboxLimits(hide=("/srv",)).to_dict()).hide
+        ('/srv',)
+        """
+        return {**asdict(self), "hide": list(self.hide)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SandboxLimits:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**data, "hide": tuple(data.get("hide", ()))})
 
 
 #: Longest path of a Unix socket (``sun_path`` holds 108 bytes including the final NUL).
@@ -170,9 +190,26 @@ def bwrap_available() -> str | None:
     return shutil.which("bwrap")
 
 
+def sandbox_mode(limits: SandboxLimits) -> str:
+    """Describe the sandbox in German as used in reports and ``status``.
+
+    Examples
+    --------
+    >>> sandbox_mode(SandboxLimits(filesystem=False))
+    'nur Ressourcengrenzen (Dateisystem-Sandbox aus)'
+    """
+    if limits.filesystem and bwrap_available():
+        return "bubblewrap + Ressourcengrenzen"
+    if limits.filesystem:
+        return "nur Ressourcengrenzen (bubblewrap fehlt: Dateisystem-Sandbox aus)"
+    return "nur Ressourcengrenzen (Dateisystem-Sandbox aus)"
+
+
 def _python_roots() -> list[str]:
     """Directories the kernel needs to see: the venv, the base Python and kokosim's source."""
-    package_root = Path(__file__).resolve().parents[2]  # .../src (editable) or site-packages
+    # The folder the running ``kokosim`` package was imported from: ``src/`` of an editable
+    # install, ``site-packages`` (or a --target folder) otherwise.
+    package_root = Path(kokosim.__file__).resolve().parent.parent
     roots = {sys.prefix, sys.base_prefix, sysconfig.get_paths()["purelib"], str(package_root)}
     return sorted(os.path.realpath(r) for r in roots)
 
@@ -281,7 +318,7 @@ def sandbox_prefix(limits: SandboxLimits, *, bwrap: str, workdir: str, course_ro
     """prlimit + bubblewrap options up to ``--``: the allow-list plus the extra ``mounts``.
 
     Shared by single kernels (:func:`sandbox_command`) and the warm kernel starter
-    (:mod:`kokosim.certification.zygote`). The run cache of the work directory
+    (:mod:`kokosim.certification.starter`). The run cache of the work directory
     (``cache/laeufe``) is mounted read-only when it exists.
 
     Examples
@@ -314,8 +351,13 @@ def sandbox_prefix(limits: SandboxLimits, *, bwrap: str, workdir: str, course_ro
             command += ["--ro-bind", os.path.join(font_cache, name), f"{MPL_DIR}/{name}"]
     cache = os.path.join(os.path.realpath(workdir), RUN_CACHE)
     if os.path.isdir(cache):
-        command += ["--ro-bind", cache, cache, "--setenv", CACHE_ENV, cache,
-                    "--setenv", READONLY_ENV, "1"]
+        # Imported here: the package of the run cache loads the model, which a kernel launcher
+        # that hands its kernel to the warm starter never needs.
+        from kokosim.neighbourhood.runcache import cache_environment
+
+        command += ["--ro-bind", cache, cache]
+        for name, value in cache_environment(cache, readonly=True).items():
+            command += ["--setenv", name, value]
     command += list(mounts)
     command += ["--chdir", chdir, "--unsetenv", "JPY_PARENT_PID"]
     for name, value in KERNEL_ENV.items():
@@ -327,7 +369,8 @@ def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimi
                      workdir: str, course_root: str) -> Path:
     """Write the sandbox kernelspec ``kokosim-sandbox`` under ``jupyter_dir/kernels``.
 
-    The grader sets ``JUPYTER_PATH`` to ``jupyter_dir`` so that only its own processes see it.
+    Grading workers look kernelspecs up only in ``jupyter_dir/kernels``
+    (:func:`kokosim._nbgrader.kernel_config`), so no other Jupyter process sees this one.
 
     Returns
     -------
@@ -342,10 +385,10 @@ def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimi
     >>> json.loads(spec.read_text())["interrupt_mode"]
     'message'
     """
-    settings = {"limits": {**asdict(SandboxLimits()), **asdict(limits)},
+    settings = {"limits": limits.to_dict(),
                 "workdir": os.path.realpath(workdir), "course_root": os.path.realpath(course_root)}
     spec = {
-        "argv": [sys.executable, "-m", "kokosim.certification.sandbox",
+        "argv": [sys.executable, "-m", "kokosim.certification.launcher",
                  json.dumps(settings), "{connection_file}"],
         "display_name": "kokosim Sandbox (Bewertung)",
         "language": "python",
@@ -356,38 +399,3 @@ def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimi
     target.mkdir(parents=True, exist_ok=True)
     atomic_write(target / "kernel.json", json.dumps(spec, indent=1))
     return target / "kernel.json"
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Launcher used by the kernelspec: ``SETTINGS_JSON CONNECTION_FILE [kernel args...]``.
-
-    When the grading process runs a warm kernel starter (:mod:`kokosim.certification.zygote`),
-    the kernel is forked there and this launcher waits for it. Otherwise it replaces itself
-    (``exec``) with prlimit + bubblewrap + ipykernel, so the kernel manager's process handle
-    is the sandbox.
-    """
-    from kokosim.certification.cellcpu import CELL_CPU_ENV
-    from kokosim.certification.zygote import SOCKET_ENV, launch
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    settings = json.loads(args[0])
-    limits = SandboxLimits(**{**settings["limits"], "hide": tuple(settings["limits"]["hide"])})
-    connection_file = os.path.realpath(args[1])
-    extra = [*kernel_arguments(limits), *args[2:]]
-    os.environ[CELL_CPU_ENV] = str(limits.cell_timeout)
-    starter = os.environ.get(SOCKET_ENV)
-    if starter:
-        code = launch(starter, connection_file, os.getcwd(), extra)
-        if code is not None:
-            sys.exit(code)
-    bwrap = bwrap_available() if limits.filesystem else None
-    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *extra]
-    command = sandbox_command(kernel, limits=limits, workdir=settings["workdir"],
-                              course_root=settings["course_root"], cwd=os.getcwd(),
-                              connection_file=connection_file, bwrap=bwrap,
-                              font_cache=os.path.join(settings["workdir"], FONT_CACHE))
-    os.execvp(command[0], command)
-
-
-if __name__ == "__main__":  # pragma: no cover - exercised through the kernelspec
-    main()

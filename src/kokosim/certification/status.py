@@ -1,15 +1,22 @@
-"""Overview of a work directory: collected, graded, flagged, awaiting manual grading."""
+"""Overview of a work directory (``status``): collected, graded, flagged, awaiting manual grading.
+
+Built from :func:`kokosim.certification.export.collect_results` and the records of
+``flags.json`` (:mod:`kokosim.certification.records`); the German report text is made here.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from kokosim.certification.export import STATES, collect_results
-from kokosim.certification.flags import load_records
-from kokosim.certification.grading import sandbox_mode
+from kokosim.certification.export import collect_results
+from kokosim.certification.records import Decision, ModuleState, load_records
+from kokosim.certification.sandbox import sandbox_mode
 from kokosim.certification.workdir import Workdir
 
 __all__ = ["status_text"]
+
+#: How a flag is introduced in the report: blocking or only a note.
+_FLAG_WORDS = {True: "MARKIERT", False: "Hinweis"}
 
 
 def status_text(workdir: Workdir) -> str:
@@ -26,22 +33,22 @@ def status_text(workdir: Workdir) -> str:
              f"Bewerten {'an' if workdir.limits.figures else 'aus'}", ""]
     for module in workdir.course.modules:
         mine = [r for r in rows if r.module == module.id]
-        states = Counter(r.status for r in mine)
-        passed = Counter(r.passed for r in mine)
+        states = Counter(r.state for r in mine)
+        decisions = Counter(r.decision for r in mine)
+        waiting = sum(states[state] for state in ModuleState if state.awaiting_grading)
         lines.append(f"{module.id} – {module.title}")
-        lines.append(f"  abgegeben: {len(mine) - states[STATES[0]]} von {len(mine)}; "
-                     f"bewertet: {states[STATES[3]]}; noch zu bewerten: "
-                     f"{states[STATES[1]] + states[STATES[2]]}")
-        lines.append(f"  bestanden: {passed['ja']}; nicht bestanden: {passed['nein']}; "
-                     f"offen: {passed['offen']}")
-        manual = sorted(r.student_id for r in mine if r.manual_open == "ja")
+        lines.append(f"  abgegeben: {len(mine) - states[ModuleState.NOT_SUBMITTED]} von "
+                     f"{len(mine)}; bewertet: {states[ModuleState.GRADED]}; noch zu bewerten: "
+                     f"{waiting}")
+        lines.append(f"  bestanden: {decisions[Decision.PASSED]}; nicht bestanden: "
+                     f"{decisions[Decision.FAILED]}; offen: {decisions[Decision.OPEN]}")
+        manual = sorted(r.student_id for r in mine if r.manual_open)
         if manual:
             lines.append(f"  Handbewertung ausstehend (formgrader): {', '.join(manual)}")
         for student, record in sorted(records.get(module.id, {}).items()):
-            for flag in record.get("flags", []):
-                kind = "MARKIERT" if flag["blocking"] else "Hinweis"
-                lines.append(f"  {kind} {student}: {flag['text']}")
-        stale = sorted(r.student_id for r in mine if r.status in STATES[1:3])
+            for flag in record.flags:
+                lines.append(f"  {_FLAG_WORDS[flag.blocking]} {student}: {flag.text}")
+        stale = sorted(r.student_id for r in mine if r.state.awaiting_grading)
         if stale:
             lines.append(f"  noch nicht (neu) bewertet: {', '.join(stale)}")
     return "\n".join(lines)

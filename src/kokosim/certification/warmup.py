@@ -1,5 +1,8 @@
 """Fill the work directory's run cache from a module's master notebooks before grading.
 
+Called by :func:`kokosim.certification.grading.grade_module` before the workers start; the
+fillers run as ``python -m kokosim.certification.warmup NOTEBOOK...``.
+
 Most of a course notebook's computing time goes into runs of the neighbourhood model that are
 the same for every trainee (given cells and the hidden tests' reference runs). Before a
 cohort is graded, the module's **master** notebooks -- trusted course code, never a
@@ -7,7 +10,7 @@ submission -- are run once with the cache folder ``cache/laeufe`` writable
 (:mod:`kokosim.neighbourhood.runcache`). Grading kernels then read the cache read-only. The result of a
 grading run is the same with or without the cache; only the time differs.
 
-Only masters that call :func:`kokosim.comparison.compare` or ``run_scenario`` (the memoised
+Only masters that call ``compare`` or ``run_scenario`` of :mod:`kokosim.neighbourhood` (the memoised
 functions) are run. Their cells run in one IPython shell per process without a kernel (figures
 are not rendered), in a scratch folder inside the work directory. A marker per module stores a hash of the masters
 and of kokosim's source, so the cache is filled again only when either changed.
@@ -28,9 +31,9 @@ from pathlib import Path
 import nbformat
 
 from kokosim._atomic import atomic_write
-from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV, fingerprint
 from kokosim.certification.sandbox import FONT_CACHE, RUN_CACHE
 from kokosim.certification.workdir import Workdir
+from kokosim.neighbourhood.runcache import cache_environment, fingerprint
 
 __all__ = ["warm_cache", "main"]
 
@@ -70,10 +73,9 @@ def warm_cache(workdir: Workdir, module: str, log: Path, jobs: int | None = None
     marker.parent.mkdir(parents=True, exist_ok=True)
     workdir.path("runtime").mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"vorlauf-{module}-", dir=workdir.path("runtime")))
-    env = {**os.environ, CACHE_ENV: str(workdir.path(RUN_CACHE)), "MPLBACKEND": "Agg",
-           "MPLCONFIGDIR": str(workdir.path(FONT_CACHE)), "IPYTHONDIR": str(scratch / "ipython"),
-           "HOME": str(scratch), "TMPDIR": str(scratch)}
-    env.pop(READONLY_ENV, None)
+    env = {**os.environ, **cache_environment(workdir.path(RUN_CACHE), readonly=False),
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(workdir.path(FONT_CACHE)),
+           "IPYTHONDIR": str(scratch / "ipython"), "HOME": str(scratch), "TMPDIR": str(scratch)}
     masters = [str(p) for p in workdir.course.master_paths(module) if _fills_cache(p)]
     count = min(jobs or os.cpu_count() or 1, len(masters))
     try:

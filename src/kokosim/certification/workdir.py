@@ -1,8 +1,13 @@
-"""The certification work directory: layout, nbgrader wiring, trainee import.
+"""The certification work directory: layout, nbgrader wiring, trainee import (``init``).
 
-A work directory lives **outside** the repository. It holds the gradebook (SQLite by default),
-the submissions, the autograded notebooks, the feedback, reports and flags; the master notebooks
-stay in the repository's ``course/source`` and are only read. Layout::
+Every step of ``kokosim-cert`` opens the work directory through :func:`open_workdir`; it knows
+the course (``kurs.toml`` given to ``init --kurs``), the gradebook and the sandbox limits, and
+hands out nbgrader's API and gradebook for it (the nbgrader workarounds are in
+:mod:`kokosim._nbgrader`).
+
+A work directory lives **outside** the course repository. It holds the gradebook (SQLite by
+default), the submissions, the autograded notebooks, the feedback, reports and flags; the master
+notebooks stay in the course's ``source`` folder beside ``kurs.toml`` and are only read. Layout::
 
     WORKDIR/
       kokosim-cert.json      settings (course configuration, gradebook URL, sandbox limits)
@@ -24,23 +29,21 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
-from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config, PyFileConfigLoader
 
 from kokosim._atomic import atomic_write
+from kokosim._nbgrader import ensure_tool_path, quiet_api
 from kokosim.certification.sandbox import KERNEL_NAME, SandboxLimits, write_kernelspec
-from kokosim._nbgrader import ensure_tool_path
-from kokosim.courseconfig import DEFAULT_CONFIG, Course, load_course
+from kokosim.courseconfig import Course, load_course
 
 __all__ = [
     "SETTINGS_FILE",
@@ -152,7 +155,7 @@ class Workdir:
 
     @property
     def source_dir(self) -> Path:
-        """The master notebooks' folder ``course/source``."""
+        """The master notebooks' folder (``source`` beside ``kurs.toml``)."""
         return self.course_config.resolve().parent / "source"
 
     def path(self, *parts: str) -> Path:
@@ -162,7 +165,7 @@ class Workdir:
     def save(self) -> None:
         """Write the settings file and the nbgrader configuration (atomically)."""
         settings = {"course_config": str(self.course_config), "db_url": self.db_url,
-                    "limits": {**asdict(self.limits), "hide": list(self.limits.hide)}}
+                    "limits": self.limits.to_dict()}
         atomic_write(self.path(SETTINGS_FILE), json.dumps(settings, indent=1))
         write_kernelspec(self.path("jupyter"), limits=self.limits, workdir=str(self.root),
                          course_root=str(self.course_root))
@@ -170,22 +173,21 @@ class Workdir:
 
     def _nbgrader_config_text(self) -> str:
         course_nbgrader = self.course_config.resolve().parent / "nbgrader_config.py"
-        load = (f"load_subconfig({str(course_nbgrader)!r})  # noqa: F821\n"
+        load = (f"c.merge(load_config({str(course_nbgrader)!r}, {self.db_url!r}))\n"
                 if course_nbgrader.is_file() else "")
         return f'''"""nbgrader settings of this certification work directory (by kokosim-cert).
 
-The course's own settings are loaded first; then the work directory takes over: gradebook,
-submissions and results live here, masters are read from the repository, grading kernels run
-in the sandbox kernelspec "{KERNEL_NAME}", deleted test cells are restored, and feedback
-contains neither hidden tests nor tracebacks quoting them.
+The course's own settings are loaded first (given this gradebook: kokosim._nbgrader.load_config);
+then the work directory takes over: gradebook, submissions and results live here, masters are
+read from the course, grading kernels run in the sandbox kernelspec "{KERNEL_NAME}", deleted
+test cells are restored, and feedback contains neither hidden tests nor tracebacks quoting them.
 
 Autograding only through `kokosim-cert grade`: it makes the sandbox kernel visible to its own
 processes. Started elsewhere (formgrader's "Autograde" button), nbgrader stops with
 "No such kernel named {KERNEL_NAME}" instead of running submissions unprotected.
 """
-import os
-
-os.environ["KOKOSIM_GRADEBOOK"] = {self.db_url!r}
+from kokosim._nbgrader import load_config
+from kokosim.certification.feedback import FEEDBACK_PREPROCESSORS
 
 c = get_config()  # noqa: F821
 {load}
@@ -196,9 +198,6 @@ c.CourseDirectory.db_url = {self.db_url!r}
 c.OverwriteCells.add_missing_cells = True
 c.Execute.kernel_name = {KERNEL_NAME!r}
 c.Execute.timeout = {self.limits.cell_timeout}
-
-from kokosim.certification.feedback import FEEDBACK_PREPROCESSORS  # noqa: E402
-
 c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
 '''
 
@@ -213,15 +212,7 @@ c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
         config = self.nbgrader_config()
         if extra is not None:
             config.merge(extra)
-        # nbgrader probes its exchange on start and logs a "fatal" line when there is none;
-        # this pipeline does not need the exchange, so that probe is silenced.
-        log = logging.getLogger("kokosim.certification.nbgrader")
-        level = log.level
-        log.setLevel(logging.CRITICAL + 1)
-        try:
-            return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=log)
-        finally:
-            log.setLevel(level)
+        return quiet_api(config)
 
     @contextmanager
     def gradebook(self) -> Iterator[Gradebook]:
@@ -261,8 +252,9 @@ def _inside(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def init_workdir(root: str | os.PathLike[str], students_csv: str | os.PathLike[str], *,
-                 course_config: str | os.PathLike[str] | None = None,
+def init_workdir(root: str | os.PathLike[str],
+                 students_csv: str | os.PathLike[str] | None = None, *,
+                 course_config: str | os.PathLike[str] = ".",
                  db_url: str | None = None, limits: SandboxLimits | None = None) -> Workdir:
     """Create a work directory and import the trainees into the gradebook.
 
@@ -270,10 +262,12 @@ def init_workdir(root: str | os.PathLike[str], students_csv: str | os.PathLike[s
     ----------
     root : path
         New or empty directory outside the course repository.
-    students_csv : path
-        Trainee list (``id, first_name, last_name, email``).
-    course_config : path, optional
-        ``kurs.toml`` of the course; defaults to the repository's ``course/kurs.toml``.
+    students_csv : path, optional
+        Trainee list (``id, first_name, last_name, email``); without it the gradebook starts
+        with no trainees.
+    course_config : path, default "."
+        The course: its root folder (holding ``course/kurs.toml``; default: the current folder)
+        or its ``kurs.toml`` (see :func:`kokosim.courseconfig.load_course`).
     db_url : str, optional
         Gradebook URL, e.g. ``postgresql://user@host/kokosim``; default SQLite in ``root``.
     limits : SandboxLimits, optional
@@ -284,7 +278,6 @@ def init_workdir(root: str | os.PathLike[str], students_csv: str | os.PathLike[s
         If ``root`` lies inside the course repository, is not empty, or the inputs are bad.
     """
     root = Path(root).absolute()
-    course_config = Path(course_config or DEFAULT_CONFIG).absolute()
     course = load_course(course_config)
     repo = course.release_dir
     if _inside(root, repo):
@@ -292,9 +285,9 @@ def init_workdir(root: str | os.PathLike[str], students_csv: str | os.PathLike[s
                          "bitte ein Verzeichnis außerhalb wählen (z. B. ~/zertifizierung/2026-1)")
     if root.exists() and any(root.iterdir()):
         raise ValueError(f"Arbeitsverzeichnis {root} ist nicht leer")
-    students = read_students(students_csv)
+    students = read_students(students_csv) if students_csv is not None else []
     root.mkdir(parents=True, exist_ok=True)
-    workdir = Workdir(root=root, course_config=course_config,
+    workdir = Workdir(root=root, course_config=course.path.absolute(),
                       db_url=db_url or f"sqlite:///{root / 'gradebook.db'}",
                       limits=limits or SandboxLimits())
     workdir.save()
@@ -327,6 +320,5 @@ def open_workdir(root: str | os.PathLike[str]) -> Workdir:
         raise ValueError(f"{root} ist kein kokosim-cert-Arbeitsverzeichnis ({SETTINGS_FILE} "
                          "fehlt); zuerst 'kokosim-cert init' ausführen")
     settings = json.loads(settings_path.read_text(encoding="utf-8"))
-    limits = SandboxLimits(**{**settings["limits"], "hide": tuple(settings["limits"]["hide"])})
     return Workdir(root=root, course_config=Path(settings["course_config"]),
-                   db_url=settings["db_url"], limits=limits)
+                   db_url=settings["db_url"], limits=SandboxLimits.from_dict(settings["limits"]))

@@ -1,4 +1,7 @@
-"""A tiny nbgrader course and typical submissions, for tests, benchmarks and trial runs.
+"""Test fixture: a tiny nbgrader course and typical submissions (tests, benchmarks, trial runs).
+
+Lives beside the certification tests, not in the package: ``import samples`` from there
+(pytest puts this folder on ``sys.path``).
 
 The master notebook has what a real module has: a solution cell, a visible test, a hidden test
 and a manually graded answer cell. :func:`submission` derives trainee notebooks from the

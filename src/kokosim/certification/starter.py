@@ -1,5 +1,10 @@
 """Warm grading kernels: one sandbox per grading process forks a fresh kernel per notebook.
 
+Step of the grading chain (cli → grading → worker → launcher → starter → sandbox): the grading
+worker (:mod:`kokosim.certification.worker`) starts and stops a :class:`Zygote`; the kernelspec's
+launcher (:mod:`kokosim.certification.launcher`) asks it for a kernel with :func:`launch`; the
+sandbox command line comes from :mod:`kokosim.certification.sandbox`.
+
 Starting a Python kernel and importing the course's libraries (numpy, pandas, matplotlib,
 networkx, Mesa, kokosim) costs about 2.5 s of CPU per notebook -- more than most course
 notebooks compute. A grading process therefore starts one *starter* (a "zygote") inside the
@@ -43,7 +48,6 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV
 from kokosim.certification.sandbox import (
     KERNEL_ENV,
     SandboxLimits,
@@ -57,9 +61,9 @@ __all__ = ["PRELOAD", "SOCKET_ENV", "WORKSPACE", "Zygote", "launch", "serve"]
 #: Modules the starter imports once (the course notebooks' heavy imports). Not
 #: ``matplotlib_inline``: importing it registers IPython hooks, which must happen in the kernel.
 PRELOAD = ("numpy", "pandas", "scipy.sparse", "scipy.spatial", "networkx", "matplotlib.pyplot",
-           "mesa", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "kokosim.comparison",
-           "kokosim.neighbourhood", "kokosim.scenarios", "kokosim.escalation",
-           "kokosim.classics", "kokosim.stakeholders", "kokosim.praevention",
+           "mesa", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "kokosim.neighbourhood", "kokosim.neighbourhood.runs", "kokosim.neighbourhood.scenarios",
+           "kokosim.escalation", "kokosim.classics", "kokosim.stakeholders", "kokosim.praevention",
            "kokosim.certification.cellcpu")
 #: Environment variable through which the grading process tells launchers the starter's socket.
 SOCKET_ENV = "KOKOSIM_ZYGOTE"
@@ -161,6 +165,9 @@ def _become_kernel(connection_file: str, environment: Mapping[str, str],
         os.setsid()  # ipykernel interrupts its own process group: not the starter
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _set_dumpable(True)
+        # The sandbox's own settings (and its read-only run cache) win over the request's.
+        from kokosim.neighbourhood.runcache import CACHE_ENV, READONLY_ENV  # preloaded
+
         own = {name: os.environ[name] for name in (*KERNEL_ENV, CACHE_ENV, READONLY_ENV)
                if name in os.environ}
         os.environ.clear()
@@ -364,7 +371,7 @@ class Zygote:
         command = sandbox_prefix(
             self.limits, bwrap=bwrap, workdir=self.workdir, course_root=self.course_root,
             mounts=["--bind", kernels, kernels], chdir="/tmp", font_cache=self.font_cache)
-        command += [sys.executable, "-m", "kokosim.certification.zygote",
+        command += [sys.executable, "-m", "kokosim.certification.starter",
                     str(listener.fileno()), kernels]
         self.process = subprocess.Popen(command, pass_fds=[listener.fileno()],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -399,7 +406,7 @@ class Zygote:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point inside the sandbox: ``python -m kokosim.certification.zygote FD KERNELS``."""
+    """Entry point inside the sandbox: ``python -m kokosim.certification.starter FD KERNELS``."""
     args = list(sys.argv[1:] if argv is None else argv)
     serve(int(args[0]), args[1])
 
