@@ -1,22 +1,12 @@
 """kokosim: training course and simulation kit for municipal conflict management.
 
-Submodules are imported on first use so that ``import kokosim`` stays fast in notebooks.
+Subpackages: :mod:`kokosim.neighbourhood` (the neighbourhood model, its scenarios, runs, plots,
+command line and SolaraViz page), :mod:`kokosim.dashboard` (the live workshop dashboard),
+:mod:`kokosim.classics` (classic models), :mod:`kokosim.stakeholders` (actor maps),
+:mod:`kokosim.escalation` (Glasl's stages and the intervention ladder) and
+:mod:`kokosim.certification` (grading). ``import kokosim`` itself imports none of them.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["compare", "__version__"]
-
-# Public names re-exported lazily: name -> module that defines it.
-_LAZY = {"compare": "kokosim.comparison"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'kokosim' has no attribute {name!r}")
+__all__ = ["__version__"]

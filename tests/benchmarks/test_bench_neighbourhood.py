@@ -19,9 +19,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kokosim.comparison import compare
-from kokosim.neighbourhood import Neighbourhood
-from kokosim.scenarios import SCENARIOS
+from kokosim.neighbourhood import SCENARIOS, Neighbourhood, compare
 
 pytestmark = pytest.mark.bench
 

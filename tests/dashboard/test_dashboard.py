@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from kokosim.dashboard import Dashboard, LiveFigure
-from kokosim.neighbourhood import LAYERS, Neighbourhood
-from kokosim.neighbourhood.parameters import PARAMETERS
-from kokosim.scenarios import SCENARIOS
+from kokosim.neighbourhood import LAYERS, PARAMETERS, SCENARIOS, Neighbourhood
 
 SMALL = dict(width=20, height=20)
 

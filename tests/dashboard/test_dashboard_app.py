@@ -13,8 +13,7 @@ import pytest
 import solara
 from mesa.visualization.solara_viz import _check_model_params, split_model_params
 
-from kokosim.neighbourhood import Neighbourhood
-from kokosim.neighbourhood.parameters import PARAMETERS
+from kokosim.neighbourhood import PARAMETERS, Neighbourhood
 
 APP = Path(__file__).resolve().parents[2] / "simulations" / "app.py"
 

@@ -116,8 +116,8 @@ def test_set_parameter_changes_managers_and_hands_back_cases() -> None:
     model.set_parameter("conflict_managers", 0)
     assert len(model.agents_by_type[ConflictManager]) == 0
     assert all(case.manager is None and case.intervention is None for case in open_cases)
-    assert set(open_cases) <= set(model.waiting)  # handed back to the waiting list
-    assert model.mediators_busy == 0
+    assert set(open_cases) <= set(model.kms.waiting)  # handed back to the waiting list
+    assert model.kms.mediators_busy == 0
     model.set_parameter("conflict_managers", 2)
     model.step()
     assert sum(len(m.cases) for m in model.agents_by_type[ConflictManager]) > 0

@@ -10,11 +10,9 @@ import matplotlib
 import pandas as pd
 import pytest
 
-import kokosim
+from kokosim.neighbourhood import OBSERVABLES, compare, plot_observable, plot_overview
 from kokosim.neighbourhood import runcache as _runcache
-from kokosim.cli import main
-from kokosim.comparison import compare, plot_observable, plot_overview
-from kokosim.neighbourhood import OBSERVABLES
+from kokosim.neighbourhood.cli import main
 
 matplotlib.use("Agg")
 SMALL = {"width": 12, "height": 12}
@@ -33,9 +31,8 @@ def test_compare_is_tidy_ordered_and_independent_of_processes() -> None:
         "extremereignis": [2, 4], "ruhiges_quartier": [2, 4]}
 
 
-def test_compare_is_exposed_as_kokosim_compare_and_reproducible(monkeypatch) -> None:
-    first = kokosim.compare(["neue_unterkunft"], seeds=2, steps=5, processes=1, progress=False,
-                            **SMALL)
+def test_compare_is_reproducible(monkeypatch) -> None:
+    first = compare(["neue_unterkunft"], seeds=2, steps=5, processes=1, progress=False, **SMALL)
     monkeypatch.setattr(_runcache, "_memory", type(_runcache._memory)())  # simulate again
     again = compare(["neue_unterkunft"], seeds=2, steps=5, processes=1, progress=False, **SMALL)
     pd.testing.assert_frame_equal(first, again)
@@ -49,7 +46,7 @@ def test_compare_applies_overrides() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(scenarios=["gibtsnicht"]), "scenario='gibtsnicht' is unknown"),
+    (dict(scenarios=["gibtsnicht"]), "Unbekanntes Szenario 'gibtsnicht'"),
     (dict(scenarios=[]), "scenarios=\\[\\] is empty"),
     (dict(seeds=0), "seeds=0 is out of range"),
     (dict(seeds=[1, -1]), "seed=-1 is out of range"),
@@ -113,10 +110,10 @@ def test_cli_errors_exit_2_with_a_clear_message(argv: list[str], message: str,
 
 def test_cli_runs_as_module(tmp_path: Path) -> None:
     out = tmp_path / "lauf.csv"
-    done = subprocess.run([sys.executable, "-m", "kokosim.cli", "run", "neue_unterkunft",
+    done = subprocess.run([sys.executable, "-m", "kokosim.neighbourhood.cli", "run", "neue_unterkunft",
                            "--steps", "2", "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert out.exists()
-    failed = subprocess.run([sys.executable, "-m", "kokosim.cli", "run", "nix"],
+    failed = subprocess.run([sys.executable, "-m", "kokosim.neighbourhood.cli", "run", "nix"],
                             capture_output=True, text=True)
     assert failed.returncode == 2 and "Unbekanntes Szenario" in failed.stderr

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kokosim.neighbourhood import PARAMETERS, Neighbourhood
+from kokosim.neighbourhood import PARAMETERS, SCENARIOS, Neighbourhood, get_scenario
 from kokosim.neighbourhood.parameters import (GROUPS, TABLE_END, TABLE_START, parameter_table,
                                               validate)
-from kokosim.scenarios import SCENARIOS, get_scenario
 
 ODD = Path(__file__).resolve().parents[2] / "simulations" / "ODD_Stadtteilmodell.md"
 SMALL = {"width": 10, "height": 10}
@@ -111,9 +110,9 @@ def test_scenario_values_reach_the_model_and_overrides_win() -> None:
 
 
 def test_unknown_scenario_lists_the_available_ones() -> None:
-    with pytest.raises(ValueError, match="available scenarios: ruhiges_quartier, neue_unterkunft"):
+    with pytest.raises(ValueError, match="Verfügbar: ruhiges_quartier, neue_unterkunft"):
         Neighbourhood("krawall")
-    with pytest.raises(ValueError, match="scenario='krawall'"):
+    with pytest.raises(ValueError, match="Unbekanntes Szenario 'krawall'"):
         get_scenario("krawall")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
-from kokosim import comparison
+from kokosim.neighbourhood import run_scenario, runs
 from kokosim.neighbourhood import runcache as _runcache
-from kokosim.comparison import run_scenario
 
 ARGS = {"scenario": "neue_unterkunft", "seed": 3, "steps": 4, "width": 12, "height": 12}
 
@@ -25,7 +27,7 @@ def forbid_simulation(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("simulated although the run was cached")
 
-    monkeypatch.setattr(comparison, "Neighbourhood", refuse)
+    monkeypatch.setattr(runs, "Neighbourhood", refuse)
 
 
 def run() -> pd.DataFrame:
@@ -81,3 +83,12 @@ def test_key_changes_with_every_input_and_the_code(monkeypatch):
     assert base != _runcache.run_key("geruechtewelle", 1, 10, {"width": 20})
     monkeypatch.setattr(_runcache, "fingerprint", lambda: "anderer Code")
     assert base != _runcache.run_key("neue_unterkunft", 1, 10, {"width": 20})
+
+
+def test_importing_the_cache_loads_neither_mesa_nor_pandas_nor_numpy():
+    # The grading launcher imports this module at every kernel start.
+    code = ("import sys, kokosim.neighbourhood.runcache\n"
+            "print(sorted(m for m in ('mesa', 'pandas', 'numpy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

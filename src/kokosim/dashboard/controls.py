@@ -1,7 +1,7 @@
 """Widgets built from the parameter registry, and the German text readout of a model.
 
 Every slider, checkbox and menu for a model parameter comes from its record in
-:data:`kokosim.neighbourhood.parameters.PARAMETERS` (label, help text, unit, range, step); no
+:data:`kokosim.neighbourhood.PARAMETERS` (label, help text, unit, range, step); no
 parameter is listed by hand here.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from kokosim.escalation import LADDER
-from kokosim.neighbourhood import SUMMARY_LABELS, Neighbourhood
+from kokosim.neighbourhood.model import SUMMARY_LABELS, Neighbourhood
 from kokosim.neighbourhood.parameters import GROUPS, PARAMETERS, Parameter
 from kokosim.style import german_number
 

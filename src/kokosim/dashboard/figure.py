@@ -25,7 +25,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
-from kokosim.neighbourhood import LAYERS, Neighbourhood
+from kokosim.neighbourhood.model import LAYERS, Neighbourhood
 from kokosim.style import OKABE_ITO, YELLOW
 
 __all__ = ["LiveFigure", "SERIES", "LAYER_RANGES", "FIRST_WEEKS", "checked_layer"]

@@ -14,9 +14,10 @@ import ipywidgets as w
 
 from kokosim.dashboard.controls import CHOICE_LABELS, parameter_panel, readout_html
 from kokosim.dashboard.figure import LiveFigure, checked_layer
-from kokosim.neighbourhood import LAYERS, Neighbourhood
-from kokosim.neighbourhood.parameters import PARAMETERS, defaults, validate_all
-from kokosim.scenarios import SCENARIOS, get_scenario
+from kokosim.neighbourhood.model import LAYERS, Neighbourhood
+from kokosim.neighbourhood.parameters import PARAMETERS
+from kokosim.neighbourhood.scenarios import (SCENARIOS, get_scenario, scenario_title,
+                                             scenario_values)
 from kokosim.style import german_number
 
 __all__ = ["Dashboard", "MIN_PAUSE"]
@@ -26,11 +27,6 @@ MIN_PAUSE = 0.02
 #: Fonts of the normal and the presenter mode.
 _FONT = {False: "100%", True: "165%"}
 _BUTTON_FONT = {False: "", True: "20px"}
-
-
-def _scenario_values(scenario: str) -> dict[str, Any]:
-    """Every parameter's value in a scenario (defaults replaced by the scenario's values)."""
-    return {**defaults(), **get_scenario(scenario).overrides}
 
 
 class Dashboard:
@@ -44,7 +40,7 @@ class Dashboard:
     Parameters
     ----------
     scenario : str, default "neue_unterkunft"
-        Scenario to start with (:data:`kokosim.scenarios.SCENARIOS`).
+        Scenario to start with (:data:`kokosim.neighbourhood.SCENARIOS`).
     seed : int, default 0
         Seed of the run; the same seed and settings give the same run.
     layer : str, default "spannung"
@@ -89,14 +85,14 @@ class Dashboard:
     >>> Dashboard("unbekannt")
     Traceback (most recent call last):
     ...
-    ValueError: scenario='unbekannt' is unknown; available scenarios: ruhiges_quartier, \
-neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_kms
+    ValueError: Unbekanntes Szenario 'unbekannt'. Verfügbar: ruhiges_quartier, neue_unterkunft, \
+geruechtewelle, extremereignis, praeventionsplan, ausgebautes_kms
     """
 
     def __init__(self, scenario: str = "neue_unterkunft", seed: int = 0, *,
                  layer: str = "spannung", speed: int = 5, presenter: bool = False,
                  **overrides: Any) -> None:
-        values = {**_scenario_values(scenario), **validate_all(overrides)}
+        values = scenario_values(scenario, **overrides)
         checked_layer(layer)
         self.log: list[str] = []
         self._quiet = False
@@ -105,7 +101,7 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
         self._build_widgets(scenario, seed, values, layer, speed, presenter)
         self.model = self._new_model()
         self.picture = LiveFigure(self.model, layer=layer, presenter=presenter)
-        self._note(f"Start: {SCENARIOS[scenario].title}, Startwert {seed}")
+        self._note(f"Start: {scenario_title(scenario)}, Startwert {seed}")
         self._style(presenter)
         self._buttons_for_play()
         self.render()
@@ -188,7 +184,7 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
     def _style(self, presenter: bool) -> None:
         for button in self.buttons.values():
             button.style.font_size = _BUTTON_FONT[presenter]
-        scenario = SCENARIOS[self.scenario_menu.value]
+        scenario = get_scenario(self.scenario_menu.value)
         size = _FONT[presenter]
         self.header.value = (f"<div style='font-size:{size}'><b>{html.escape(scenario.title)}"
                              f"</b>: {html.escape(scenario.description)}</div>")
@@ -227,7 +223,7 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
         self.model = self._new_model()
         self.picture.attach(self.model)
         self.log.clear()
-        self._note(f"neu gestartet: {SCENARIOS[self.scenario_menu.value].title}, "
+        self._note(f"neu gestartet: {scenario_title(self.scenario_menu.value)}, "
                    f"Startwert {self.seed_box.value}")
         self.render()
 
@@ -297,7 +293,7 @@ neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_k
         """Load the scenario's values into every widget and start a new run."""
         self._quiet = True
         try:
-            for name, value in _scenario_values(self.scenario_menu.value).items():
+            for name, value in scenario_values(self.scenario_menu.value).items():
                 self.parameter_widgets[name].value = value
         finally:
             self._quiet = False

@@ -3,7 +3,9 @@
 Residents are not agents: they are rows of NumPy arrays held by the model (see the ODD protocol,
 ``simulations/ODD_Stadtteilmodell.md``). The few, long-lived actors whose rules are a story of
 their own — a dispute climbing Glasl's stages, a conflict manager working through cases — are
-Mesa agents.
+Mesa agents. Their case handling goes through the model's KMS (:mod:`kokosim.neighbourhood.kms`):
+a dispute that becomes known is handed to ``model.kms``, a conflict manager asks it for cases
+and treats them through it, and an ending dispute closes its case there.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - import only for type hints
     from kokosim.neighbourhood.model import Neighbourhood
 
 __all__ = ["Dispute", "ConflictManager", "CAUSES", "MOBILISING_STAGE", "VIOLENT_STAGE",
-           "ALLY_PRESSURE", "NEEDS_MEDIATOR", "HEALING", "SETTLEMENT_GAIN"]
+           "ALLY_PRESSURE", "HEALING", "SETTLEMENT_GAIN"]
 
 #: What neighbours quarrel about (a label; the rules are the same for every cause).
 CAUSES: tuple[str, ...] = ("Lärm", "öffentlicher Raum", "Ressourcen")
@@ -32,9 +34,6 @@ ALLY_PRESSURE = 20
 #: Share of the distance to 1 by which trust and attitude of a dispute's members rise when a
 #: healing intervention settles it.
 SETTLEMENT_GAIN = 0.2
-#: Interventions that need a person from the mediator pool.
-NEEDS_MEDIATOR: frozenset[str] = frozenset({"prozessbegleitung", "sozio_therapeutisch",
-                                            "mediation"})
 #: Interventions that settle a dispute by working on interests and relations: a success raises
 #: the parties' trust and attitude. Rights- and power-based ones (court, Machteingriff) end the
 #: dispute without that (Ury/Brett/Goldberg).
@@ -62,9 +61,10 @@ class Dispute(mesa.Agent):
     started, reported, detected : int or None
         Week of onset, of the report at a contact point and of its arrival at the KMS.
     manager : ConflictManager or None
-        Who handles the case.
+        Who handles the case (set by the KMS).
     intervention : str or None
-        Key of the running intervention (a rung of :data:`kokosim.escalation.LADDER`).
+        Key of the running intervention (a rung of :data:`kokosim.escalation.LADDER`; set by
+        the KMS).
     recruiting : bool
         ``True`` while a mobilisation cascade runs: it starts whenever the dispute climbs to a
         stage of 4 or more and stops after a week in which nobody joined.
@@ -150,31 +150,18 @@ class Dispute(mesa.Agent):
             self.reported = model.steps
         if self.reported is not None and model.steps - self.reported >= model.reporting_delay:
             self.detected = model.steps
-            model.register_detection(self)
-
-    def treat(self) -> None:
-        """One week of intervention: re-choose if the ladder rule says so, then maybe settle."""
-        model = self.model
-        if model.intervention_rule == "ladder" and self.fit < 1.0:
-            model.assign_intervention(self)
-        if self.random.random() < model.intervention_effect * self.fit:
-            model.interventions_succeeded += 1
-            self.end(settled=True)
+            model.kms.receive(self)
 
     def end(self, settled: bool) -> None:
-        """Close the dispute: free its members, case and mediator; a healing settlement builds
-        trust and openness among its members."""
+        """Close the dispute: free its members, and its case and mediator at the KMS; a healing
+        settlement builds trust and openness among its members."""
         model = self.model
         members = self.members
         if settled and self.intervention in HEALING:
             model.trust[members] += SETTLEMENT_GAIN * (1.0 - model.trust[members])
             model.attitude[members] += SETTLEMENT_GAIN * (1.0 - model.attitude[members])
         model.coalition[members] = -1
-        model.set_intervention(self, None)
-        if self.manager is not None:
-            self.manager.cases.remove(self)
-            self.manager = None
-        model.forget_waiting(self)
+        model.kms.close(self)
         self.remove()
 
 
@@ -182,7 +169,13 @@ class ConflictManager(mesa.Agent):
     """A municipal conflict manager who works on up to ``case_capacity`` cases at a time.
 
     Each week the manager treats every open case, then takes the most escalated waiting cases
-    for which an intervention is available (triage) until the capacity is used.
+    for which an intervention is available (triage) until the capacity is used. The KMS
+    (``model.kms``) hires and releases managers and fills and empties :attr:`cases`.
+
+    Attributes
+    ----------
+    cases : list of Dispute
+        The disputes this manager works on.
     """
 
     def __init__(self, model: Neighbourhood) -> None:
@@ -190,21 +183,10 @@ class ConflictManager(mesa.Agent):
         self.cases: list[Dispute] = []
 
     def step(self) -> None:
-        """Treat the open cases, then open new ones from the waiting list."""
+        """Treat the open cases, then take new ones from the KMS's waiting list."""
+        kms = self.model.kms
         for case in list(self.cases):
-            case.treat()
+            kms.treat(case)
         while len(self.cases) < self.model.case_capacity:
-            case = self.model.take_waiting_case()
-            if case is None:
+            if kms.take_case(self) is None:
                 break
-            case.manager = self
-            self.cases.append(case)
-
-    def hand_back(self) -> None:
-        """Give all cases back to the waiting list (the manager leaves) and leave the model."""
-        for case in self.cases:
-            case.manager = None
-            self.model.set_intervention(case, None)
-            self.model.wait(case)
-        self.cases = []
-        self.remove()

@@ -3,7 +3,8 @@ and a municipal conflict management system (KMS).
 
 Residents are rows of NumPy arrays (position, group, attitude, threat, trust, contact experience,
 mobilisation threshold, rumour state); their rules are vectorised. Disputes and conflict managers
-are Mesa agents (:mod:`kokosim.neighbourhood.agents`). The rules are described in the ODD
+are Mesa agents (:mod:`kokosim.neighbourhood.agents`); case handling is the KMS's
+(:mod:`kokosim.neighbourhood.kms`, ``model.kms``). The rules are described in the ODD
 protocol ``simulations/ODD_Stadtteilmodell.md``; one step is one week.
 """
 
@@ -17,11 +18,13 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
+from kokosim._validate import check_integer
 from kokosim.classics.mechanisms import activates, bounded_confidence, grievance
-from kokosim.escalation import recommend_interventions, stage
-from kokosim.neighbourhood.agents import (CAUSES, NEEDS_MEDIATOR, ConflictManager, Dispute)
-from kokosim.neighbourhood.parameters import PARAMETERS, defaults, validate, validate_all
-from kokosim.scenarios import get_scenario
+from kokosim.escalation import stage
+from kokosim.neighbourhood.agents import CAUSES, ConflictManager, Dispute
+from kokosim.neighbourhood.kms import KMS
+from kokosim.neighbourhood.parameters import PARAMETERS, validate
+from kokosim.neighbourhood.scenarios import scenario_values
 
 __all__ = [
     "Neighbourhood",
@@ -115,10 +118,6 @@ LAYERS: dict[str, str] = {
     "geruecht": "Gerücht (0 = unbekannt, 1 = gibt weiter, 2 = verstummt)",
     "kontakt": "Positive Begegnungen mit der anderen Gruppe",
 }
-
-#: Ladder-matched choice: interventions that fit each stage, best first.
-_LADDER_CHOICE: dict[int, tuple[str, ...]] = {
-    number: tuple(rung.key for rung in recommend_interventions(number)) for number in range(1, 10)}
 
 
 def _neighbours_of(ties: sparse.csr_array, nodes: np.ndarray) -> np.ndarray:
@@ -217,17 +216,18 @@ class Neighbourhood(mesa.Model):
     Parameters
     ----------
     scenario : str, optional
-        Name of a preset in :mod:`kokosim.scenarios`; its values replace the defaults.
+        Name of a preset in :data:`~kokosim.neighbourhood.SCENARIOS`; its values replace the
+        defaults (:func:`~kokosim.neighbourhood.scenario_values` merges and checks them).
     seed : int, optional
-        Seed of all random draws: the same seed gives the same run.
+        Seed of all random draws (a non-negative integer): the same seed gives the same run.
     **overrides
-        Any parameter of :data:`~kokosim.neighbourhood.parameters.PARAMETERS`; replaces the
-        scenario's and the default value.
+        Any parameter of :data:`~kokosim.neighbourhood.PARAMETERS`; replaces the scenario's and
+        the default value.
 
     Raises
     ------
     ValueError
-        For an unknown scenario or parameter, or a value outside a parameter's range.
+        For an unknown scenario or parameter, a value outside a parameter's range or a bad seed.
 
     Attributes
     ----------
@@ -237,6 +237,9 @@ class Neighbourhood(mesa.Model):
     attitude, threat, trust, contact, threshold, rumour, coalition, tension : numpy.ndarray
         Per-resident state; ``coalition`` holds the ``unique_id`` of the dispute a resident is
         part of (-1: none).
+    kms : KMS
+        The conflict management system: waiting list, conflict managers, mediator pool and
+        intervention rule.
     datacollector : mesa.DataCollector
         One row per step with the columns of :data:`OBSERVABLES`.
 
@@ -257,29 +260,19 @@ class Neighbourhood(mesa.Model):
 
     def __init__(self, scenario: str | None = None, seed: int | None = None,
                  **overrides: Any) -> None:
-        super().__init__(seed=seed)
-        values = defaults()
-        if scenario is not None:
-            values.update(get_scenario(scenario).overrides)
-        values.update(overrides)
-        for name, value in validate_all(values).items():
+        # Mesa 3.5 deprecates seed=; rng= with an integer gives the same random streams
+        super().__init__(rng=None if seed is None else check_integer("seed", seed, 0))
+        for name, value in scenario_values(scenario, **overrides).items():
             setattr(self, name, value)
         self.scenario = scenario
         self._place_residents()
         self._connect_residents()
         self._init_state()
-        self.waiting: list[Dispute] = []
-        self.mediators_busy = 0
         self.crisis_response_until = -1
         self.shocks: list[int] = []
+        self.incidents = 0
         self.incidents_total = 0
-        self.interventions_started_total = 0
-        self.interventions_succeeded_total = 0
-        self._detections = 0
-        self._detection_weeks = 0
-        self._reset_counters()
-        for _ in range(self.conflict_managers):
-            ConflictManager(self)
+        self.kms = KMS(self)
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
             name: (lambda model, key=name: model.current[key]) for name in OBSERVABLES})
@@ -366,11 +359,7 @@ class Neighbourhood(mesa.Model):
             raise ValueError(f"{name} cannot change during a run; live parameters: {live}")
         setattr(self, name, value)
         if name == "conflict_managers":
-            managers = self._managers()
-            for _ in range(value - len(managers)):
-                ConflictManager(self)
-            for manager in managers[value:]:
-                manager.hand_back()
+            self.kms.staff(value)
 
     def trigger_shock(self, size: float | None = None,
                       where: tuple[int, int] | None = None) -> None:
@@ -465,13 +454,14 @@ class Neighbourhood(mesa.Model):
         (0, 80, 0)
         """
         return {"week": self.steps, "n_residents": self.n_residents, **self.current,
-                "interventions_started_total": self.interventions_started_total,
-                "interventions_succeeded_total": self.interventions_succeeded_total}
+                "interventions_started_total": self.kms.started_total,
+                "interventions_succeeded_total": self.kms.succeeded_total}
 
     # --- one week -------------------------------------------------------------------------------
     def step(self) -> None:
         """One week: event, residents, new disputes, disputes, conflict managers, measurement."""
-        self._reset_counters()
+        self.incidents = 0
+        self.kms.start_week()
         if self.steps == self.shock_step:
             self.trigger_shock()
         self._spread_rumours()
@@ -483,8 +473,6 @@ class Neighbourhood(mesa.Model):
         for kind in (Dispute, ConflictManager):
             if kind in self.agents_by_type:
                 self.agents_by_type[kind].shuffle_do("step")
-        self.interventions_started_total += self.interventions_started
-        self.interventions_succeeded_total += self.interventions_succeeded
         self._measure()
         self.datacollector.collect(self)
 
@@ -609,69 +597,9 @@ class Neighbourhood(mesa.Model):
         self.incidents += count
         self.incidents_total += count
 
-    def register_detection(self, dispute: Dispute) -> None:
-        """A dispute reached the KMS: note the delay since its onset and put it on the list."""
-        self._detections += 1
-        self._detection_weeks += dispute.detected - dispute.started
-        self.wait(dispute)
-
-    def wait(self, dispute: Dispute) -> None:
-        """Put a known dispute on the waiting list."""
-        self.waiting.append(dispute)
-
-    def forget_waiting(self, dispute: Dispute) -> None:
-        """Take a dispute off the waiting list (it ended)."""
-        if dispute in self.waiting:
-            self.waiting.remove(dispute)
-
-    def take_waiting_case(self) -> Dispute | None:
-        """The most escalated waiting dispute for which an intervention is available (it gets
-        that intervention), or ``None``."""
-        for case in sorted(self.waiting, key=lambda d: (-d.stage, d.detected, d.unique_id)):
-            if self.assign_intervention(case):
-                self.waiting.remove(case)
-                return case
-        return None
-
-    def choose_intervention(self, dispute: Dispute) -> str | None:
-        """The intervention the rule picks for the dispute's stage, or ``None`` if every
-        candidate needs a mediator and none is free."""
-        options = (_LADDER_CHOICE[dispute.stage] if self.intervention_rule == "ladder"
-                   else (self.standard_intervention,))
-        free_mediators = (self.mediators - self.mediators_busy
-                          + (dispute.intervention in NEEDS_MEDIATOR))
-        for key in options:
-            if key not in NEEDS_MEDIATOR or free_mediators > 0:
-                return key
-        return None
-
-    def assign_intervention(self, dispute: Dispute) -> bool:
-        """Give the dispute the chosen intervention (a change counts as a new start)."""
-        key = self.choose_intervention(dispute)
-        if key is None:
-            return False
-        if key != dispute.intervention:
-            self.set_intervention(dispute, key)
-            self.interventions_started += 1
-        return True
-
-    def set_intervention(self, dispute: Dispute, key: str | None) -> None:
-        """Switch a dispute's intervention, keeping the count of busy mediators right."""
-        self.mediators_busy += (key in NEEDS_MEDIATOR) - (dispute.intervention in NEEDS_MEDIATOR)
-        dispute.intervention = key
-
     # --- measurement ----------------------------------------------------------------------------
     def _disputes(self) -> list[Dispute]:
         return list(self.agents_by_type[Dispute]) if Dispute in self.agents_by_type else []
-
-    def _managers(self) -> list[ConflictManager]:
-        managers = self.agents_by_type.get(ConflictManager, [])
-        return sorted(managers, key=lambda manager: manager.unique_id)
-
-    def _reset_counters(self) -> None:
-        self.incidents = 0
-        self.interventions_started = 0
-        self.interventions_succeeded = 0
 
     def _measure(self) -> None:
         disputes = self._disputes()
@@ -686,13 +614,11 @@ class Neighbourhood(mesa.Model):
             "incidents_total": self.incidents_total,
             "detected_share": (sum(d.detected is not None for d in disputes) / len(disputes)
                                if disputes else math.nan),
-            "detection_delay": (self._detection_weeks / self._detections if self._detections
-                                else math.nan),
-            "open_cases": sum(len(manager.cases) for manager in
-                              self.agents_by_type.get(ConflictManager, [])),
-            "waiting_cases": len(self.waiting),
-            "interventions_started": self.interventions_started,
-            "interventions_succeeded": self.interventions_succeeded,
+            "detection_delay": self.kms.detection_delay,
+            "open_cases": self.kms.open_cases,
+            "waiting_cases": len(self.kms.waiting),
+            "interventions_started": self.kms.started,
+            "interventions_succeeded": self.kms.succeeded,
             "mobilised": int(np.count_nonzero(self.coalition >= 0)) - 2 * len(disputes),
             "polarisation": float(2 * self.attitude.std()),
             "attitude": float(self.attitude.mean()),

@@ -63,7 +63,7 @@ class CivilViolence(ClassicModel):
                  cop_density: float = 0.04, legitimacy: float = 0.82, vision: int = 7,
                  max_jail_term: int = 30, threshold: float = 0.1, k: float = 2.3,
                  seed: int | None = None) -> None:
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # Mesa 3.5 deprecates seed=; an int gives the same streams
         self.width = check_integer("width", width, 3)
         self.height = check_integer("height", height, 3)
         check_probability("citizen_density", citizen_density)

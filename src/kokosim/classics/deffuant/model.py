@@ -67,7 +67,7 @@ class Deffuant(ClassicModel):
 
     def __init__(self, n_agents: int = 1000, d: float = 0.2, mu: float = 0.5,
                  seed: int | None = None, network: nx.Graph | None = None) -> None:
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # Mesa 3.5 deprecates seed=; an int gives the same streams
         self.n_agents = check_integer("n_agents", n_agents, 2)
         self.d = check_number("d", d, 0, 1, low_open=True)
         self.mu = check_number("mu", mu, 0, 0.5, low_open=True)

@@ -76,7 +76,7 @@ class Granovetter(ClassicModel):
     default_max_steps = 10_000
 
     def __init__(self, thresholds: Iterable[float] = range(100), seed: int | None = None) -> None:
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # Mesa 3.5 deprecates seed=; an int gives the same streams
         values = list(thresholds)
         if not values:
             raise ValueError("thresholds=[] is empty: expected at least one threshold >= 0")

@@ -62,7 +62,7 @@ class Schelling(ClassicModel):
     def __init__(self, width: int = 51, height: int = 51, density: float = 0.95,
                  minority_share: float = 0.5, homophily: float = 0.3, radius: int = 1,
                  seed: int | None = None) -> None:
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # Mesa 3.5 deprecates seed=; an int gives the same streams
         self.width = check_integer("width", width, 3)
         self.height = check_integer("height", height, 3)
         check_number("density", density, 0, 1, low_open=True, high_open=True)

@@ -1,6 +1,8 @@
 """Command line of the neighbourhood model: ``kokosim run`` and ``kokosim compare``.
 
-Help texts and messages are German (trainers read them); errors end with exit code 2.
+Help texts and messages are German (trainers read them); errors end with exit code 2. Scenario
+names and parameters are checked where every other user checks them
+(:func:`kokosim.neighbourhood.scenario_values`); this module checks only its own options.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kokosim._atomic import atomic_open
-from kokosim.scenarios import SCENARIOS, get_scenario
+from kokosim.neighbourhood.scenarios import SCENARIOS, scenario_title
 
 __all__ = ["main", "build_parser"]
 
@@ -58,13 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> str:
-    from kokosim.comparison import run_scenario
+    from kokosim.neighbourhood.runs import run_scenario
 
     frame = run_scenario(args.scenario, seed=args.seed, steps=args.steps)
     with atomic_open(args.out, "w", newline="") as handle:
         frame.to_csv(handle, index=False)
     last = frame.iloc[-1]
-    return (f"{args.steps} Wochen '{SCENARIOS[args.scenario].title}' (Seed {args.seed}) → "
+    return (f"{args.steps} Wochen '{scenario_title(args.scenario)}' (Seed {args.seed}) → "
             f"{args.out}: {int(frame['incidents'].sum())} Vorfälle, "
             f"{int(last['n_disputes'])} offene Konflikte am Ende.")
 
@@ -75,7 +77,8 @@ def _compare(args: argparse.Namespace) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from kokosim.comparison import compare, plot_overview
+    from kokosim.neighbourhood.plots import plot_overview
+    from kokosim.neighbourhood.runs import compare
 
     frame = compare(args.scenarios, seeds=args.seeds, steps=args.steps,
                     processes=args.processes)
@@ -89,19 +92,12 @@ def _compare(args: argparse.Namespace) -> str:
     plt.close(figure)
     totals = frame.groupby("scenario", sort=False)["incidents"].sum() / args.seeds
     lines = [f"{table} und {picture} geschrieben. Vorfälle je Lauf im Mittel:"]
-    lines += [f"  {SCENARIOS[name].title}: {value:.1f}" for name, value in totals.items()]
+    lines += [f"  {scenario_title(name)}: {value:.1f}" for name, value in totals.items()]
     return "\n".join(lines)
 
 
 def _check(args: argparse.Namespace) -> None:
-    """Check the arguments argparse cannot; raise ``ValueError`` with a German message."""
-    names = [args.scenario] if args.command == "run" else args.scenarios
-    for name in names:
-        try:
-            get_scenario(name)
-        except ValueError:
-            raise ValueError(f"Unbekanntes Szenario '{name}'. Verfügbar: "
-                             f"{', '.join(SCENARIOS)}") from None
+    """Check the options argparse cannot; raise ``ValueError`` with a German message."""
     if args.steps < 0:
         raise ValueError(f"--steps muss mindestens 0 sein, nicht {args.steps}.")
     if args.command == "compare" and args.seeds < 1:

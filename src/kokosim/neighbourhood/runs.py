@@ -1,7 +1,8 @@
-"""Compare scenarios of the neighbourhood model over many seeds, in parallel, and plot them.
+"""Runs of the neighbourhood model: one scenario with one seed, or many scenarios over many seeds.
 
-:func:`compare` returns a tidy table (one row per scenario, seed and week); :func:`plot_observable`
-and :func:`plot_overview` draw the mean and a 95 % confidence band per scenario with German labels.
+:func:`run_scenario` returns one run's frame; :func:`compare` runs every scenario with every seed
+in parallel and returns one tidy table (one row per scenario, seed and week), the input of
+:mod:`kokosim.neighbourhood.plots`. Runs are memoised (:mod:`kokosim.neighbourhood.runcache`).
 """
 
 from __future__ import annotations
@@ -11,28 +12,16 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from kokosim.neighbourhood.runcache import cached_run
 from kokosim._validate import check_integer
-from kokosim.neighbourhood.model import OBSERVABLES, Neighbourhood
-from kokosim.neighbourhood.parameters import validate_all
-from kokosim.scenarios import SCENARIOS, get_scenario
-from kokosim.style import OKABE_ITO
+from kokosim.neighbourhood.model import Neighbourhood
+from kokosim.neighbourhood.runcache import cached_run
+from kokosim.neighbourhood.scenarios import scenario_values
 
-if TYPE_CHECKING:  # matplotlib is imported only when plotting: spawned workers start faster
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-__all__ = ["compare", "run_scenario", "plot_observable", "plot_overview", "OVERVIEW"]
-
-#: Observables of :func:`plot_overview`, the early-warning indicators of module 2.
-OVERVIEW: tuple[str, ...] = ("mean_stage", "incidents", "detected_share", "mean_threat",
-                             "trust", "polarisation")
+__all__ = ["compare", "run_scenario"]
 
 
 def run_scenario(scenario: str, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
@@ -74,7 +63,7 @@ def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
     Parameters
     ----------
     scenarios : sequence of str
-        Scenario names (:data:`kokosim.scenarios.SCENARIOS`).
+        Scenario names (:data:`kokosim.neighbourhood.SCENARIOS`).
     seeds : int or iterable of int
         Seeds, or a number ``n`` for the seeds ``0 .. n-1``.
     steps : int
@@ -109,14 +98,13 @@ def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
     names = list(scenarios)
     if not names:
         raise ValueError("scenarios=[] is empty: expected at least one scenario name")
-    for name in names:
-        get_scenario(name)
+    for name in names:  # fail here, not in a worker process
+        scenario_values(name, **overrides)
     seed_list = list(range(check_integer("seeds", seeds, 1))) if isinstance(seeds, int) \
         else [check_integer("seed", seed, 0) for seed in seeds]
     if not seed_list:
         raise ValueError("seeds is empty: expected a number >= 1 or a list of seeds")
     check_integer("steps", steps, 0)
-    validate_all(overrides)
     tasks = [(name, seed, steps, overrides) for name in names for seed in seed_list]
     workers = os.cpu_count() or 1 if processes is None else check_integer("processes", processes, 1)
     workers = min(workers, len(tasks))
@@ -138,83 +126,3 @@ def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
                                 key=lambda column: column.map(order) if column.name == "scenario"
                                 else column, kind="stable")
     return result.reset_index(drop=True)
-
-
-def _title(scenario: str) -> str:
-    return SCENARIOS[scenario].title if scenario in SCENARIOS else scenario
-
-
-def plot_observable(frame: pd.DataFrame, observable: str, ax: Axes | None = None,
-                    z: float = 1.96) -> Axes:
-    """Mean and confidence band (mean ± ``z`` standard errors) of one observable per scenario.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Result of :func:`compare`.
-    observable : str
-        A column of :data:`kokosim.neighbourhood.OBSERVABLES`.
-    ax : matplotlib.axes.Axes, optional
-    z : float, default 1.96
-        Width of the band in standard errors of the mean (1.96: 95 % band).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> frame = compare(["neue_unterkunft"], seeds=2, steps=3, processes=1, progress=False,
-    ...                 width=10, height=10)
-    >>> import matplotlib.pyplot as plt
-    >>> plot_observable(frame, "trust").get_ylabel()
-    'Vertrauen in die Stadt (0–1)'
-    >>> plt.close("all")
-    """
-    if observable not in OBSERVABLES:
-        raise ValueError(f"observable={observable!r} is unknown; choose one of: "
-                         f"{', '.join(OBSERVABLES)}")
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.figure(figsize=(7, 4)).add_subplot()
-    for index, (scenario, part) in enumerate(frame.groupby("scenario", sort=False)):
-        stats = part.groupby("step")[observable].agg(["mean", "sem"])
-        spread = z * stats["sem"].fillna(0)
-        colour = OKABE_ITO[index % len(OKABE_ITO)]
-        ax.plot(stats.index, stats["mean"], color=colour, label=_title(scenario))
-        ax.fill_between(stats.index, stats["mean"] - spread, stats["mean"] + spread,
-                        color=colour, alpha=0.25, linewidth=0)
-    ax.set_xlabel("Woche")
-    ax.set_ylabel(OBSERVABLES[observable])
-    ax.set_title(f"{OBSERVABLES[observable]}: Mittelwert und 95-%-Band")
-    ax.legend(title="Szenario", fontsize="small")
-    return ax
-
-
-def plot_overview(frame: pd.DataFrame, observables: Sequence[str] = OVERVIEW) -> Figure:
-    """A grid of :func:`plot_observable` panels (two columns) for several observables.
-
-    Examples
-    --------
-    >>> frame = compare(["neue_unterkunft"], seeds=1, steps=2, processes=1, progress=False,
-    ...                 width=10, height=10)
-    >>> import matplotlib.pyplot as plt
-    >>> len(plot_overview(frame, ["trust", "incidents"]).axes)
-    2
-    >>> plt.close("all")
-    """
-    import matplotlib.pyplot as plt
-
-    rows = (len(observables) + 1) // 2
-    figure, axes = plt.subplots(rows, 2, figsize=(12, 3.6 * rows), squeeze=False)
-    for ax, observable in zip(axes.flat, observables):
-        plot_observable(frame, observable, ax=ax)
-        ax.set_title(OBSERVABLES[observable])
-    for ax in axes.flat[1:len(observables)]:
-        ax.get_legend().remove()  # one legend (in the first panel) serves all panels
-    for ax in axes.flat[len(observables):]:
-        figure.delaxes(ax)
-    figure.suptitle("Szenarienvergleich: Mittelwert und 95-%-Band über die Läufe")
-    figure.tight_layout()
-    return figure

@@ -1,8 +1,10 @@
 """Named scenarios (presets) of the neighbourhood model, with German names and descriptions.
 
 A scenario is a set of parameter values that replaces the defaults of
-:data:`kokosim.neighbourhood.parameters.PARAMETERS`; keyword arguments given to
-:class:`~kokosim.neighbourhood.Neighbourhood` replace the scenario's values in turn.
+:data:`~kokosim.neighbourhood.parameters.PARAMETERS`; keyword arguments replace the scenario's
+values in turn. :func:`scenario_values` does this merge for every user (the model, runs, the
+command line, the dashboard and the SolaraViz page), and :func:`get_scenario` is the one place
+that checks a scenario's name.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Scenario", "SCENARIOS", "get_scenario", "scenario_names"]
+from kokosim.neighbourhood.parameters import defaults, validate_all
+
+__all__ = ["Scenario", "SCENARIOS", "get_scenario", "scenario_values", "scenario_title"]
 
 
 @dataclass(frozen=True)
@@ -92,19 +96,10 @@ _ALL = (
 SCENARIOS: dict[str, Scenario] = {scenario.name: scenario for scenario in _ALL}
 
 
-def scenario_names() -> list[str]:
-    """Names of all scenarios, in menu order.
-
-    Examples
-    --------
-    >>> scenario_names()[:2]
-    ['ruhiges_quartier', 'neue_unterkunft']
-    """
-    return list(SCENARIOS)
-
-
 def get_scenario(name: str) -> Scenario:
     """The scenario called ``name``; an unknown name raises ``ValueError`` listing the names.
+
+    This is the only function that checks a scenario name.
 
     Examples
     --------
@@ -113,10 +108,57 @@ def get_scenario(name: str) -> Scenario:
     >>> get_scenario("chaos")
     Traceback (most recent call last):
     ...
-    ValueError: scenario='chaos' is unknown; available scenarios: ruhiges_quartier, \
-neue_unterkunft, geruechtewelle, extremereignis, praeventionsplan, ausgebautes_kms
+    ValueError: Unbekanntes Szenario 'chaos'. Verfügbar: ruhiges_quartier, neue_unterkunft, \
+geruechtewelle, extremereignis, praeventionsplan, ausgebautes_kms
     """
     if name not in SCENARIOS:
-        raise ValueError(f"scenario={name!r} is unknown; available scenarios: "
-                         f"{', '.join(SCENARIOS)}")
+        raise ValueError(f"Unbekanntes Szenario {name!r}. Verfügbar: {', '.join(SCENARIOS)}")
     return SCENARIOS[name]
+
+
+def scenario_values(scenario: str | None = None, /, **overrides: Any) -> dict[str, Any]:
+    """Every parameter's value for a run: the defaults, then the scenario's, then ``overrides``.
+
+    Parameters
+    ----------
+    scenario : str or None
+        Name of a scenario; ``None`` keeps the defaults.
+    **overrides
+        Parameter values that replace the scenario's.
+
+    Returns
+    -------
+    dict
+        Parameter name -> validated value, for every parameter of the registry.
+
+    Raises
+    ------
+    ValueError
+        For an unknown scenario (German message listing the names), an unknown parameter or a
+        value outside its range (naming the parameter, its value and the range).
+
+    Examples
+    --------
+    >>> values = scenario_values("praeventionsplan", conflict_managers=7)
+    >>> values["prevention_plan"], values["shock_step"], values["conflict_managers"]
+    (True, 30, 7)
+    >>> scenario_values()["shock_step"]
+    0
+    >>> scenario_values("ruhiges_quartier", reporting_delay=60)
+    Traceback (most recent call last):
+    ...
+    ValueError: reporting_delay=60 is out of range: expected 0 <= reporting_delay <= 52
+    """
+    preset = {} if scenario is None else get_scenario(scenario).overrides
+    return validate_all({**defaults(), **preset, **overrides})
+
+
+def scenario_title(name: str) -> str:
+    """German title of a scenario for menus, legends and messages; other labels stay as given.
+
+    Examples
+    --------
+    >>> scenario_title("geruechtewelle"), scenario_title("Entwurf A")
+    ('Gerüchtewelle', 'Entwurf A')
+    """
+    return SCENARIOS[name].title if name in SCENARIOS else name
