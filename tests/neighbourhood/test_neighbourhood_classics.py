@@ -10,10 +10,10 @@ from kokosim.classics import CivilViolence, Deffuant, Granovetter, normal_thresh
 from kokosim.neighbourhood import Dispute, Neighbourhood
 from kokosim.neighbourhood.model import disjoint_pairs, mobilisation_round
 
-# Only attitude exchange acts: no disputes, rumours, contact effects or events.
+# Only attitude exchange acts: no disputes, attacks, rumours, contact effects or events.
 PURE_EXCHANGE = {"width": 30, "height": 30, "dispute_rate": 0.0, "rumour_rate": 0.0,
-                 "contact_effect": 0.0, "contact_programme": 0.0, "attitude_mean": 0.5,
-                 "attitude_spread": 0.5}
+                 "hostility_rate": 0.0, "contact_effect": 0.0, "contact_programme": 0.0,
+                 "attitude_mean": 0.5, "attitude_spread": 0.5}
 
 
 def exchange_only(confidence_bound: float, steps: int, seed: int = 0) -> Neighbourhood:

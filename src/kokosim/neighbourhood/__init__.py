@@ -30,7 +30,7 @@ Examples
 ([], 1)
 >>> compare(["ruhiges_quartier"], seeds=1, steps=2, processes=1, progress=False,
 ...         width=10, height=10).shape
-(3, 30)
+(3, 40)
 """
 
 from __future__ import annotations

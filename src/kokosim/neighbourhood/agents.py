@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from kokosim.escalation import ladder_fit
+from kokosim.neighbourhood.procedures import PROCEDURES, Procedure, grip, overreach, reach
 
 if TYPE_CHECKING:  # pragma: no cover - import only for type hints
     from kokosim.neighbourhood.model import Neighbourhood
 
 __all__ = ["Dispute", "ConflictManager", "CAUSES", "MOBILISING_STAGE", "VIOLENT_STAGE",
-           "ALLY_PRESSURE", "HEALING", "SETTLEMENT_GAIN"]
+           "ALLY_PRESSURE", "SETTLEMENT_GAIN", "IMPOSED_LOSS"]
 
 #: What neighbours quarrel about (a label; the rules are the same for every cause).
 CAUSES: tuple[str, ...] = ("Lärm", "öffentlicher Raum", "Ressourcen")
@@ -34,11 +34,9 @@ ALLY_PRESSURE = 20
 #: Share of the distance to 1 by which trust and attitude of a dispute's members rise when a
 #: healing intervention settles it.
 SETTLEMENT_GAIN = 0.2
-#: Interventions that settle a dispute by working on interests and relations: a success raises
-#: the parties' trust and attitude. Rights- and power-based ones (court, Machteingriff) end the
-#: dispute without that (Ury/Brett/Goldberg).
-HEALING: frozenset[str] = frozenset({"moderation", "prozessbegleitung", "sozio_therapeutisch",
-                                     "mediation"})
+#: Share by which an imposed end lowers trust and openness among the parties and their
+#: neighbours (one side lost), times one more than the procedure's :func:`overreach`.
+IMPOSED_LOSS = 0.1
 
 
 class Dispute(mesa.Agent):
@@ -54,17 +52,24 @@ class Dispute(mesa.Agent):
 
     Attributes
     ----------
-    stage : int
-        Glasl stage 1..9.
+    stage, peak_stage : int
+        Glasl stage 1..9 now, and the highest so far.
     members : numpy.ndarray
         Indices of the two parties followed by the allies mobilised for the dispute.
-    started, reported, detected : int or None
-        Week of onset, of the report at a contact point and of its arrival at the KMS.
+    started, reported, detected, queued : int or None
+        Week of onset, of the report at a contact point, of its arrival at the KMS and since
+        when it waits for a conflict manager.
+    report_stage : int or None
+        Stage at the report.
     manager : ConflictManager or None
         Who handles the case (set by the KMS).
     intervention : str or None
-        Key of the running intervention (a rung of :data:`kokosim.escalation.LADDER`; set by
-        the KMS).
+        Key of the running procedure (a rung of :data:`kokosim.escalation.LADDER`; set by the
+        KMS).
+    accepted : bool
+        The parties agreed to the running procedure (always ``True`` for an imposed one).
+    treated : bool
+        A procedure was ever started.
     recruiting : bool
         ``True`` while a mobilisation cascade runs: it starts whenever the dispute climbs to a
         stage of 4 or more and stops after a week in which nobody joined.
@@ -74,14 +79,19 @@ class Dispute(mesa.Agent):
         super().__init__(model)
         self.members = parties
         self.cause = cause
-        self.stage = 1
+        self.stage = self.peak_stage = 1
         self.started = model.steps
         self.reported: int | None = None
+        self.report_stage: int | None = None
         self.detected: int | None = None
+        self.queued: int | None = None
         self.manager: ConflictManager | None = None
         self.intervention: str | None = None
+        self.accepted = self.treated = False
         self.recruiting = False
         model.coalition[parties] = self.unique_id
+        model.disputes_started += 1
+        model.disputes_total += 1
 
     @property
     def parties(self) -> np.ndarray:
@@ -94,42 +104,68 @@ class Dispute(mesa.Agent):
         return self.members[2:]
 
     @property
-    def fit(self) -> float:
-        """How well the running intervention fits the stage (0 without an intervention)."""
-        return 0.0 if self.intervention is None else ladder_fit(self.intervention, self.stage)
+    def procedure(self) -> Procedure | None:
+        """The running procedure (``None`` without one)."""
+        return None if self.intervention is None else PROCEDURES[self.intervention]
+
+    @property
+    def hold(self) -> float:
+        """How much of the dispute the running procedure holds: grip × reach, 0 without one or
+        before the parties agreed."""
+        procedure = self.procedure
+        if procedure is None or not self.accepted:
+            return 0.0
+        return grip(procedure.structure, self.stage) * reach(procedure, self.members.size - 2)
+
+    def party_trust(self) -> float:
+        """Mean trust of the two parties in the city."""
+        first, second = self.members[:2]
+        return float((self.model.trust[first] + self.model.trust[second]) / 2)
 
     def step(self) -> None:
-        """One week: change stage, then mobilise (while the cascade runs), cause incidents and
-        get reported."""
+        """One week: change stage, then mobilise (while the cascade runs), violence and police,
+        and get reported."""
         if not self.change_stage():
             return
         if self.recruiting:
             self.recruiting = self.model.mobilise(self)
         if self.stage >= VIOLENT_STAGE:
-            mean = self.model.incident_rate * (self.stage - VIOLENT_STAGE + 1)
-            count = self.model.rng.poisson(mean)
-            if count:
-                self.model.incident(self.random.choice(self.members.tolist()), int(count))
+            self.violence()
         self.report()
+
+    def violence(self) -> None:
+        """Incidents (attacks, damage) at stage 7 and above, and the police.
+
+        Violence is a crime, not a case for the ladder: with probability ``police_response`` a
+        week, police and criminal justice stop it and the dispute falls back to stage 6.
+        """
+        model = self.model
+        count = model.rng.poisson(model.incident_rate * (self.stage - VIOLENT_STAGE + 1))
+        if count:
+            model.incident(self.random.choice(self.members.tolist()), int(count))
+        if self.random.random() < model.police_response:
+            self.stage = VIOLENT_STAGE - 1
+            model.police_cases += 1
 
     def change_stage(self) -> bool:
         """Escalate or de-escalate one stage at random; return ``False`` if the dispute ended.
 
         Escalation grows with the members' mean tension at the start of the week
-        (``model.camp_tension``) and the number of allies and is held back by
-        a fitting intervention; self-calming grows with the parties' trust and gets harder the
-        higher the stage.
+        (``model.camp_tension``) and the number of allies and is held back by an agreed
+        procedure (:attr:`hold`); self-calming grows with the parties' trust and gets harder
+        the higher the stage.
         """
         model = self.model
-        first, second = self.members[:2]
         pressure = 1.0 + min(self.members.size - 2, ALLY_PRESSURE) / ALLY_PRESSURE
-        trust = (model.trust[first] + model.trust[second]) / 2
         p_up = (model.escalation_rate * (0.5 + model.camp_tension[self.unique_id]) * pressure
-                * (1.0 - self.fit))
-        p_down = model.deescalation_rate * (0.5 + trust) * (10 - self.stage) / 9
+                * (1.0 - self.hold))
+        p_down = model.deescalation_rate * (0.5 + self.party_trust()) * (10 - self.stage) / 9
         draw = self.random.random()
         if draw < p_up:
             self.stage = min(self.stage + 1, 9)
+            if self.stage >= VIOLENT_STAGE > self.peak_stage:
+                model.disputes_violent_total += 1
+            self.peak_stage = max(self.peak_stage, self.stage)
             self.recruiting = self.stage >= MOBILISING_STAGE
         elif draw < p_up + p_down:
             self.stage -= 1
@@ -147,21 +183,26 @@ class Dispute(mesa.Agent):
                 self.stage >= VIOLENT_STAGE
                 or (self.stage >= model.detection_threshold
                     and self.random.random() < model.effective_coverage)):
-            self.reported = model.steps
+            model.kms.report(self)
         if self.reported is not None and model.steps - self.reported >= model.reporting_delay:
             self.detected = model.steps
             model.kms.receive(self)
 
     def end(self, settled: bool) -> None:
-        """Close the dispute: free its members, and its case and mediator at the KMS; a healing
-        settlement builds trust and openness among its members."""
+        """Close the dispute: free its members, and its case and mediator at the KMS. A healing
+        settlement builds trust and openness among its members; an imposed one leaves a loser
+        and backfires (:data:`IMPOSED_LOSS`)."""
         model = self.model
         members = self.members
-        if settled and self.intervention in HEALING:
+        procedure = self.procedure
+        if settled and procedure is not None and procedure.healing:
             model.trust[members] += SETTLEMENT_GAIN * (1.0 - model.trust[members])
             model.attitude[members] += SETTLEMENT_GAIN * (1.0 - model.attitude[members])
+        elif settled and procedure is not None:
+            model.backfire(self, IMPOSED_LOSS * (1 + overreach(procedure, self.stage)))
+        model.record_end(self, settled)
         model.coalition[members] = -1
-        model.kms.close(self)
+        model.kms.close(self, settled)
         self.remove()
 
 

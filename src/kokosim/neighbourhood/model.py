@@ -50,6 +50,11 @@ RUMOUR_FORGET = 0.2
 RUMOUR_RENEWAL = 0.05
 #: Each positive intergroup contact so far divides the impact of a rumour by (1 + this * count).
 CONTACT_BUFFER = 0.1
+#: Someone passing on a rumour is this many times more likely to attack (on top of once).
+RUMOUR_AGITATION = 4.0
+#: With a KMS the city stands by those affected by an incident (protection, information):
+#: their trust falls by this share of what it would fall without one.
+PROTECTED_TRUST_LOSS = 0.5
 #: Residents with an attitude below this hold a negative image of the other group: only they
 #: can be mobilised for a dispute (Glasl stage 4, Images und Koalitionen).
 NEGATIVE_IMAGE = 0.4
@@ -96,6 +101,16 @@ OBSERVABLES: dict[str, str] = {
     "mean_threat": "Wahrgenommene Bedrohung (0–1)",
     "tension": "Mittlere Spannung (0–1)",
     "rumour_share": "Anteil, der ein Gerücht weitergibt",
+    "hostile_acts": "Übergriffe ohne Nachbarschaftsstreit (Woche)",
+    "police_cases": "Von Polizei und Justiz gestoppte Gewalt (Woche)",
+    "disputes_started": "Neue Streite (Woche)",
+    "disputes_ended_unaided": "Ohne Intervention beendete Streite (Woche)",
+    "reports": "Meldungen an Anlaufstellen (Woche)",
+    "false_alarms": "Fehlalarme: gemeldete Streite, die sich von selbst legten (Woche)",
+    "refusals": "Abgelehnte Verfahrensangebote (Woche)",
+    "staff_hours": "Arbeitsstunden der Konfliktmanager:innen (Woche)",
+    "mediator_costs": "Honorare externer Mediator:innen (Euro, Woche)",
+    "waiting_time": "Mittlere Wartezeit bis Fallbeginn (Wochen)",
 }
 
 #: Labels of the extra figures of :meth:`Neighbourhood.summary`.
@@ -270,8 +285,11 @@ class Neighbourhood(mesa.Model):
         self._init_state()
         self.crisis_response_until = -1
         self.shocks: list[int] = []
-        self.incidents = 0
         self.incidents_total = 0
+        self.disputes_total = self.disputes_violent_total = self.ended_unaided_total = 0
+        #: Highest stage of every dispute that ended, in order of ending.
+        self.peak_stages: list[int] = []
+        self._start_week()
         self.kms = KMS(self)
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -460,7 +478,7 @@ class Neighbourhood(mesa.Model):
     # --- one week -------------------------------------------------------------------------------
     def step(self) -> None:
         """One week: event, residents, new disputes, disputes, conflict managers, measurement."""
-        self.incidents = 0
+        self._start_week()
         self.kms.start_week()
         if self.steps == self.shock_step:
             self.trigger_shock()
@@ -469,6 +487,7 @@ class Neighbourhood(mesa.Model):
         self._recover()
         self.tension = self._tension()
         self._start_disputes()
+        self._hostile_acts()
         self.camp_tension = self._camp_means(self.tension)
         for kind in (Dispute, ConflictManager):
             if kind in self.agents_by_type:
@@ -570,6 +589,26 @@ class Neighbourhood(mesa.Model):
             if self.coalition[starter] == -1 and self.coalition[target] == -1:
                 Dispute(self, np.array([starter, target]), self.random.choice(CAUSES))
 
+    def _hostile_acts(self) -> None:
+        """Attacks without a neighbour dispute: residents with a hostile image of the other group
+        attack one of its members next door, at a rate that grows with the square of their
+        tension and is higher while they pass on a rumour (so attacks cluster after events and
+        in rumour waves). A crime for the police, not a case for the KMS."""
+        hostile = np.flatnonzero((self.attitude < NEGATIVE_IMAGE) & (self.spatial_degree > 0))
+        if hostile.size == 0 or self.hostility_rate == 0:
+            return
+        agitated = 1 + RUMOUR_AGITATION * (self.rumour[hostile] == SPREADING)
+        acts = hostile[self.rng.random(hostile.size)
+                       < self.hostility_rate * self.tension[hostile] ** 2 * agitated]
+        for attacker in acts.tolist():
+            neighbours = self.spatial.indices[self.spatial.indptr[attacker]:
+                                              self.spatial.indptr[attacker + 1]]
+            victims = neighbours[self.group[neighbours] != self.group[attacker]]
+            if victims.size:
+                self.incident(int(victims[self.rng.integers(victims.size)]), 1)
+                self.hostile_acts += 1
+                self.police_cases += 1
+
     # --- services for the agents ------------------------------------------------------------------
     def mobilise(self, dispute: Dispute) -> bool:
         """One Granovetter round: residents who hold a negative image of the other group, are in
@@ -585,19 +624,45 @@ class Neighbourhood(mesa.Model):
         return joiners.size > 0
 
     def incident(self, resident: int, count: int) -> None:
-        """``count`` incidents at a resident's home: threat up and trust down nearby, and the
-        news spreads as a rumour."""
-        r, c = self.row[resident], self.col[resident]
-        block = self.resident_at[max(0, r - INCIDENT_RADIUS):r + INCIDENT_RADIUS + 1,
-                                 max(0, c - INCIDENT_RADIUS):c + INCIDENT_RADIUS + 1]
-        hit = block[block >= 0]
+        """``count`` incidents at a resident's home: threat up and trust down nearby (less so
+        where a KMS protects and informs), and the news spreads as a rumour."""
+        hit = self._around(resident)
+        loss = INCIDENT_TRUST_LOSS * (PROTECTED_TRUST_LOSS if self.conflict_managers > 0 else 1)
         self.threat[hit] += (1 - (1 - INCIDENT_THREAT) ** count) * (1 - self.threat[hit])
-        self.trust[hit] *= (1 - INCIDENT_TRUST_LOSS) ** count
+        self.trust[hit] *= (1 - loss) ** count
         self.rumour[resident] = SPREADING
         self.incidents += count
         self.incidents_total += count
 
+    def backfire(self, dispute: Dispute, share: float) -> None:
+        """An imposed procedure stronger than the dispute called for, or an imposed end: its
+        members and their neighbours trust the city and the other group less and feel more
+        threatened, each by ``share`` (of the value, or of the gap to 1 for threat)."""
+        hit = np.union1d(dispute.members, self._around(int(dispute.parties[0])))
+        self.trust[hit] -= share * self.trust[hit]
+        self.attitude[hit] -= share * self.attitude[hit]
+        self.threat[hit] += share * (1 - self.threat[hit])
+
+    def record_end(self, dispute: Dispute, settled: bool) -> None:
+        """Count an ending dispute for the patterns of the model evaluation (ODD, section 8)."""
+        self.peak_stages.append(dispute.peak_stage)
+        if not settled and not dispute.treated:
+            self.disputes_ended_unaided += 1
+            self.ended_unaided_total += 1
+
+    def _around(self, resident: int) -> np.ndarray:
+        """Residents within :data:`INCIDENT_RADIUS` cells of a resident's home (square)."""
+        r, c = self.row[resident], self.col[resident]
+        block = self.resident_at[max(0, r - INCIDENT_RADIUS):r + INCIDENT_RADIUS + 1,
+                                 max(0, c - INCIDENT_RADIUS):c + INCIDENT_RADIUS + 1]
+        return block[block >= 0]
+
     # --- measurement ----------------------------------------------------------------------------
+    def _start_week(self) -> None:
+        """Reset the model's weekly counts (the KMS resets its own)."""
+        self.incidents = self.hostile_acts = self.police_cases = 0
+        self.disputes_started = self.disputes_ended_unaided = 0
+
     def _disputes(self) -> list[Dispute]:
         return list(self.agents_by_type[Dispute]) if Dispute in self.agents_by_type else []
 
@@ -626,4 +691,14 @@ class Neighbourhood(mesa.Model):
             "mean_threat": float(self.threat.mean()),
             "tension": float(self._tension().mean()),  # after this week's incidents
             "rumour_share": float(np.mean(self.rumour == SPREADING)),
+            "hostile_acts": self.hostile_acts,
+            "police_cases": self.police_cases,
+            "disputes_started": self.disputes_started,
+            "disputes_ended_unaided": self.disputes_ended_unaided,
+            "reports": self.kms.reports,
+            "false_alarms": self.kms.false_alarms,
+            "refusals": self.kms.refusals,
+            "staff_hours": self.kms.staff_hours,
+            "mediator_costs": self.kms.mediator_costs,
+            "waiting_time": self.kms.waiting_time,
         }

@@ -190,15 +190,24 @@ _RECORDS = (
        "Wahrscheinlichkeit, dass jemand bei voller Spannung einen Streit mit einer Nachbarin "
        "oder einem Nachbarn beginnt (Lärm, öffentlicher Raum, Ressourcen); 0 = keine Anlässe.",
        "Konflikte", live=True),
-    _p("escalation_rate", "Eskalationsneigung", "je Woche", 0.2, 0.0, 1.0, 0.01,
+    _p("escalation_rate", "Eskalationsneigung", "je Woche", 0.15, 0.0, 1.0, 0.01,
        "Grundwahrscheinlichkeit, dass ein Streit eine Glasl-Stufe höher steigt.",
        "Konflikte", live=True),
-    _p("deescalation_rate", "Selbstberuhigung", "je Woche", 0.1, 0.0, 1.0, 0.01,
+    _p("deescalation_rate", "Selbstberuhigung", "je Woche", 0.15, 0.0, 1.0, 0.01,
        "Grundwahrscheinlichkeit, dass ein Streit ohne Hilfe eine Stufe sinkt (von Stufe 1 aus "
        "endet er).", "Konflikte", live=True),
     _p("incident_rate", "Vorfälle ab Stufe 7", "je Streit und Woche", 0.3, 0.0, 2.0, 0.05,
        "Mittlere Zahl der Vorfälle (Angriffe, Sachbeschädigungen) je Woche eines Streits auf "
        "Stufe 7, auf Stufe 8 und 9 entsprechend mehr.", "Konflikte", live=True),
+    _p("hostility_rate", "Übergriffe aus Feindseligkeit", "je Person und Woche", 0.02, 0.0,
+       0.2, 0.005, "Wahrscheinlichkeit je Woche, dass eine Person mit feindseligem Bild der "
+       "anderen Gruppe bei voller Spannung jemanden aus ihr in der Nachbarschaft angreift – "
+       "ohne vorherigen Nachbarschaftsstreit (wächst mit dem Quadrat der Spannung, höher bei "
+       "Menschen, die gerade ein Gerücht weitergeben).", "Konflikte", live=True),
+    _p("police_response", "Eingreifen von Polizei und Justiz", "je Woche", 0.3, 0.0, 1.0, 0.05,
+       "Wahrscheinlichkeit je Woche, dass Polizei und Justiz die Gewalt eines Streits ab Stufe 7 "
+       "stoppen (Strafverfahren); der Streit fällt auf Stufe 6 zurück. Gewalt ist kein Fall für "
+       "die Interventionsleiter.", "Konflikte", live=True),
     # --- Gerüchte -------------------------------------------------------------------------------
     _p("rumour_rate", "Neue Gerüchte", "je Person und Woche", 0.0005, 0.0, 0.01, 0.0005,
        "Wahrscheinlichkeit, dass jemand ein Gerücht über die andere Gruppe in Umlauf bringt.",
@@ -253,10 +262,15 @@ _RECORDS = (
     _p("standard_intervention", "Standardintervention", "–", "moderation", None, None, None,
        "Die Intervention, die bei der Regel 'uniform' für jeden Fall gewählt wird.",
        "Konfliktmanagement", choices=tuple(rung.key for rung in LADDER), live=True),
-    _p("intervention_effect", "Wirksamkeit passender Interventionen", "je Woche", 0.2, 0.0,
-       1.0, 0.05, "Wahrscheinlichkeit je Woche, dass eine zur Stufe passende Intervention den "
-       "Streit beilegt; sie sinkt, je weiter die Stufe außerhalb des Bereichs der Intervention "
-       "liegt (ladder_fit).", "Konfliktmanagement", live=True),
+    _p("intervention_effect", "Wirksamkeit vereinbarter Verfahren", "je Woche", 0.2, 0.0,
+       1.0, 0.05, "Wahrscheinlichkeit je Woche, dass ein Verfahren, dem die Parteien zugestimmt "
+       "haben und das den Streit ganz erfasst, ihn beilegt; weniger, wenn es für die Stufe zu "
+       "schwach ist oder nur die beiden Parteien, nicht die Lager erreicht.",
+       "Konfliktmanagement", live=True),
+    _p("mediator_cost", "Honorar Mediator:innen", "Euro je Fall und Woche", 400.0, 0.0,
+       5000.0, 50.0, "Annahme für die Kostenrechnung: Honorar einer externen Fachkraft je "
+       "begleitetem Fall und Woche. Bitte durch die örtlichen Sätze ersetzen.",
+       "Konfliktmanagement", live=True),
     _p("contact_programme", "Dialog- und Begegnungsangebote", "Anteil je Woche", 0.0, 0.0, 0.2,
        0.01, "Anteil der Bewohnerschaft, der je Woche an einer organisierten Begegnung mit der "
        "anderen Gruppe teilnimmt (wirkt wie ein positiver Kontakt).", "Konfliktmanagement",
