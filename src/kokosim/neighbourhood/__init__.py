@@ -4,17 +4,22 @@ Everything is importable from here, for example
 ``from kokosim.neighbourhood import Neighbourhood, SCENARIOS, compare, plot_overview``.
 Where each concept lives (the layout of Mesa's examples: model, agents and app side by side):
 
-======================  ==========================================================================
-``model.py``            :class:`Neighbourhood`: residents as NumPy arrays, one step is one week
-``agents.py``           :class:`Dispute` and :class:`ConflictManager` (Mesa agents)
-``kms.py``              :class:`KMS` (``model.kms``): waiting list, mediators, intervention rule
-``parameters.py``       :data:`PARAMETERS`: German label, range and default of every parameter
-``scenarios.py``        :data:`SCENARIOS`; :func:`scenario_values`: defaults, scenario, overrides
-``runs.py``             :func:`run_scenario` (one run) and :func:`compare` (many, in parallel)
-``plots.py``            :func:`plot_observable`, :func:`plot_overview` (mean and 95 % band)
-``runcache.py``         memoised runs (in memory and in the ``KOKOSIM_RUN_CACHE`` folder)
-``cli.py``, ``app.py``  the ``kokosim`` command and the SolaraViz page
-======================  ==========================================================================
+============================  ======================================================================
+``model.py``                  :class:`Neighbourhood`: residents as NumPy arrays, a step is a week
+``agents.py``                 :class:`Dispute` and :class:`ConflictManager` (Mesa agents)
+``procedures.py``             :data:`PROCEDURES`: acceptance, grip, reach, overreach
+``kms.py``                    :class:`KMS` (``model.kms``): reports, waiting list, mediators,
+                              the intervention rule, costs
+``parameters.py``             :data:`PARAMETERS`: German label, range and default of each
+``scenarios.py``              :data:`SCENARIOS`; :func:`scenario_values` (defaults, scenario,
+                              overrides)
+``runs.py``                   :func:`run_scenario` (one run), :func:`compare` (many, on local
+                              processes or any executor, e.g. a dask cluster)
+``sensitivity_analysis.py``   :func:`sensitivity` (SALib: Morris, Sobol), :func:`plot_sensitivity`
+``plots.py``                  :func:`plot_observable`, :func:`plot_overview` (mean, 95 % band)
+``runcache.py``               memoised runs (in memory and in ``KOKOSIM_RUN_CACHE``)
+``cli.py``, ``app.py``        the ``kokosim`` command and the SolaraViz page
+============================  ======================================================================
 
 The rules are described in ``simulations/ODD_Stadtteilmodell.md``. Names are imported on first use,
 so ``import kokosim.neighbourhood.runcache`` loads neither Mesa nor pandas.
@@ -42,11 +47,13 @@ from typing import Any
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("Neighbourhood", "OBSERVABLES", "SUMMARY_LABELS", "LAYERS"), "model"),
     **dict.fromkeys(("Dispute", "ConflictManager"), "agents"),
-    **dict.fromkeys(("KMS", "NEEDS_MEDIATOR"), "kms"),
+    "KMS": "kms",
+    **dict.fromkeys(("Procedure", "PROCEDURES", "NEEDS_MEDIATOR"), "procedures"),
     **dict.fromkeys(("PARAMETERS", "Parameter", "validate_all"), "parameters"),
     **dict.fromkeys(("Scenario", "SCENARIOS", "get_scenario", "scenario_values",
                      "scenario_title"), "scenarios"),
-    **dict.fromkeys(("run_scenario", "compare"), "runs"),
+    **dict.fromkeys(("run_scenario", "compare", "parallel_map"), "runs"),
+    **dict.fromkeys(("sensitivity", "plot_sensitivity"), "sensitivity_analysis"),
     **dict.fromkeys(("plot_observable", "plot_overview", "OVERVIEW"), "plots"),
 }
 

@@ -3,14 +3,18 @@
 :func:`run_scenario` returns one run's frame; :func:`compare` runs every scenario with every seed
 in parallel and returns one tidy table (one row per scenario, seed and week), the input of
 :mod:`kokosim.neighbourhood.plots`. Runs are memoised (:mod:`kokosim.neighbourhood.runcache`).
+:func:`parallel_map` spreads runs over local processes or any
+:class:`concurrent.futures.Executor` — a ``dask.distributed`` cluster via
+``Client(...).get_executor()`` runs them on many machines.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,7 +25,64 @@ from kokosim.neighbourhood.model import Neighbourhood
 from kokosim.neighbourhood.runcache import cached_run
 from kokosim.neighbourhood.scenarios import scenario_values
 
-__all__ = ["compare", "run_scenario"]
+__all__ = ["compare", "run_scenario", "parallel_map"]
+
+_Task = TypeVar("_Task")
+_Result = TypeVar("_Result")
+
+
+def parallel_map(function: Callable[[_Task], _Result], tasks: Sequence[_Task], *,
+                 processes: int | None = None, executor: Executor | None = None,
+                 progress: bool = True, desc: str = "Simulationsläufe") -> list[_Result]:
+    """``[function(task) for task in tasks]``, spread over processes or an executor.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it is sent to other processes by reference).
+    tasks : sequence
+        Its arguments, one per call.
+    processes : int, optional
+        Local worker processes (start method ``spawn``) when no ``executor`` is given; default:
+        all cores. ``1`` runs in this process.
+    executor : concurrent.futures.Executor, optional
+        Runs the calls instead of local processes, e.g. ``Client(...).get_executor()`` of a
+        ``dask.distributed`` cluster. It is used, not shut down.
+    progress : bool, default True
+        Show a tqdm progress bar (German label ``desc``).
+
+    Returns
+    -------
+    list
+        The results in the order of ``tasks``, wherever they were computed.
+
+    Examples
+    --------
+    >>> parallel_map(abs, [-2, 3, -1], processes=1, progress=False)
+    [2, 3, 1]
+    """
+    if executor is None:
+        workers = os.cpu_count() or 1 if processes is None \
+            else check_integer("processes", processes, 1)
+        workers = min(workers, len(tasks))
+    results: list[Any] = [None] * len(tasks)
+    with tqdm(total=len(tasks), desc=desc, unit="Lauf", disable=not progress) as bar:
+        if executor is None and workers <= 1:
+            for index, task in enumerate(tasks):
+                results[index] = function(task)
+                bar.update()
+            return results
+        pool = executor or ProcessPoolExecutor(workers,
+                                               mp_context=multiprocessing.get_context("spawn"))
+        try:
+            futures = {pool.submit(function, task): index for index, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update()
+        finally:
+            if executor is None:
+                pool.shutdown(cancel_futures=True)
+    return results
 
 
 def run_scenario(scenario: str, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
@@ -56,8 +117,8 @@ def _run_task(task: tuple[str, int, int, dict[str, Any]]) -> pd.DataFrame:
 
 
 def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
-            processes: int | None = None, *, progress: bool = True,
-            **overrides: Any) -> pd.DataFrame:
+            processes: int | None = None, *, executor: Executor | None = None,
+            progress: bool = True, **overrides: Any) -> pd.DataFrame:
     """Run every scenario with every seed and return one tidy table.
 
     Parameters
@@ -71,6 +132,9 @@ def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
     processes : int, optional
         Worker processes (start method ``spawn``); default: all cores. ``1`` runs in this
         process.
+    executor : concurrent.futures.Executor, optional
+        Runs the simulations instead of local processes, e.g. a ``dask.distributed`` cluster's
+        ``Client(...).get_executor()`` (see :func:`parallel_map`).
     progress : bool, default True
         Show a tqdm progress bar.
     **overrides
@@ -81,7 +145,8 @@ def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
     pandas.DataFrame
         Columns ``scenario``, ``seed``, ``step`` and the observables of
         :data:`kokosim.neighbourhood.OBSERVABLES`; sorted by scenario (in the given order), seed
-        and step. The result depends only on the arguments, not on ``processes``.
+        and step. The result depends only on the arguments, not on ``processes`` or
+        ``executor``.
 
     Raises
     ------
@@ -106,20 +171,8 @@ def compare(scenarios: Sequence[str], seeds: int | Iterable[int], steps: int,
         raise ValueError("seeds is empty: expected a number >= 1 or a list of seeds")
     check_integer("steps", steps, 0)
     tasks = [(name, seed, steps, overrides) for name in names for seed in seed_list]
-    workers = os.cpu_count() or 1 if processes is None else check_integer("processes", processes, 1)
-    workers = min(workers, len(tasks))
-    bar = tqdm(total=len(tasks), desc="Simulationsläufe", unit="Lauf", disable=not progress)
-    frames = []
-    with bar:
-        if workers == 1:
-            for task in tasks:
-                frames.append(_run_task(task))
-                bar.update()
-        else:
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                for frame in pool.imap_unordered(_run_task, tasks):
-                    frames.append(frame)
-                    bar.update()
+    frames = parallel_map(_run_task, tasks, processes=processes, executor=executor,
+                          progress=progress)
     result = pd.concat(frames, ignore_index=True)
     order = {name: index for index, name in enumerate(names)}
     result = result.sort_values(["scenario", "seed", "step"],
