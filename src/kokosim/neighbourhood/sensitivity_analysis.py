@@ -33,10 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = ["sensitivity", "plot_sensitivity", "SCREENED", "output_value"]
 
-#: Parameters varied by default: every parameter but the grid's size and the week of the event,
-#: which set up the experiment rather than describe the Stadtteil.
+#: Parameters varied by default: every parameter but the grid's size, its occupancy and the week
+#: of the event. They set up the experiment (how many residents, when) rather than describe how
+#: the Stadtteil behaves, and counts such as incidents simply grow with the number of residents.
 SCREENED: tuple[str, ...] = tuple(name for name in PARAMETERS
-                                  if name not in ("width", "height", "shock_step"))
+                                  if name not in ("width", "height", "density", "shock_step"))
 _METHODS = ("morris", "sobol")
 #: Morris grid levels (SALib's default).
 _LEVELS = 4
@@ -103,7 +104,8 @@ def sensitivity(scenario: str | None = "neue_unterkunft", output: str = "inciden
         (``trajectories * (len(parameters) + 1)`` samples). ``"sobol"``: first-order and total
         indices of a few parameters (``samples * (len(parameters) + 2)`` samples).
     parameters : sequence of str
-        Parameters to vary; default :data:`SCREENED` (all but grid size and event week).
+        Parameters to vary; default :data:`SCREENED` (all but grid size, occupancy and event
+        week).
     fixed : mapping, optional
         Values of the other parameters that replace the scenario's (e.g. a smaller grid).
     steps : int
