@@ -30,8 +30,8 @@ def test_stages_match_the_domain_reference(domain_text):
 
 
 def test_ladder_matches_the_domain_reference(domain_text):
-    ladder = domain_text.split("Intervention ladder (ranges overlap):")[1].split("Conflict types")[0]
-    ranges = re.findall(r"(\d)–(\d) ([^;.]+)", " ".join(ladder.split()))
+    ladder = re.split(r"Intervention ladder \([^)]*\):", domain_text)[1].split("Conflict types")[0]
+    ranges = re.findall(r"(\d)–(\d) ([^;.]+)", re.sub(r"/\s+", "/", " ".join(ladder.split())))
     assert [(r.first_stage, r.last_stage) for r in LADDER] == [(int(a), int(b)) for a, b, _ in ranges]
     for rung, (_, _, name) in zip(LADDER, ranges, strict=True):
         assert rung.name.lower() == name.strip().lower()
