@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _name_and_spec(requirement: str) -> tuple[str, str]:
-    match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", requirement)
+    # Extras ("psycopg[binary]") are pip's business; conda's package carries the same code.
+    match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(.*)", requirement)
     assert match, requirement
     return match.group(1).lower(), match.group(2).replace(" ", "")
 

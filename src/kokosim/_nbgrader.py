@@ -14,7 +14,12 @@ explicitly:
   at the same time; a file lock serialises every ``Gradebook`` of a process.
 * :func:`kernel_config`: nbgrader starts kernels with this process's environment and finds
   kernelspecs only through ``JUPYTER_PATH``; this hands an explicit environment and kernelspec
-  folder to the kernels of one ``autograde`` call instead.
+  folder to the kernels of one ``autograde`` call instead. Its ``Execute`` step also bounds the
+  output kept per cell and per notebook (nbgrader keeps everything a kernel prints, in memory
+  and in the notebook): beyond the limits outputs are dropped with the note
+  :data:`OUTPUT_CUT_NOTE`; errors and a cell's first standard-error output are always kept, so
+  nbgrader's score (0 for a test cell with an error or anything on standard error) does not
+  change.
 """
 
 from __future__ import annotations
@@ -42,7 +47,13 @@ __all__ = [
     "quiet_api",
     "serialised_gradebook",
     "kernel_config",
+    "OUTPUT_CUT_NOTE",
 ]
+
+#: Start of the note that replaces dropped outputs (German; the grading worker flags it).
+OUTPUT_CUT_NOTE = "[Ausgabe gekürzt:"
+#: Characters kept of an error's traceback or a standard-error output beyond the limits.
+_KEPT_BEYOND_LIMIT = 2000
 
 #: Environment variable the course's ``nbgrader_config.py`` reads its gradebook URL from.
 GRADEBOOK_ENV = "KOKOSIM_GRADEBOOK"
@@ -194,8 +205,9 @@ def _explicit_kernels() -> tuple[type, type]:
     """
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpecManager
+    from nbformat import NotebookNode
     from nbgrader.preprocessors import Execute
-    from traitlets import Dict, List, default
+    from traitlets import Dict, Integer, List, default
 
     class ExplicitKernelManager(AsyncKernelManager):
         """Starts kernels with :attr:`env` and finds kernelspecs only in :attr:`kernel_dirs`."""
@@ -215,21 +227,78 @@ def _explicit_kernels() -> tuple[type, type]:
             await super().start_kernel(**kw)
 
     class ExplicitExecute(Execute):
-        """nbgrader's ``Execute`` with :class:`ExplicitKernelManager` (``Execute.*`` applies)."""
+        """nbgrader's ``Execute`` with :class:`ExplicitKernelManager` (``Execute.*`` applies)
+        and bounded outputs."""
+
+        cell_output_limit = Integer(0, help="Characters of output kept per cell (0: all)."
+                                    ).tag(config=True)
+        notebook_output_limit = Integer(0, help="Characters of output kept per notebook "
+                                        "(0: all).").tag(config=True)
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("kernel_manager_class", ExplicitKernelManager)
             super().__init__(*args, **kwargs)
 
+        def reset_execution_trackers(self) -> None:
+            super().reset_execution_trackers()
+            self._kokosim_cell: dict[int, int] = {}
+            self._kokosim_total = 0
+            self._kokosim_cut: set[int] = set()
+
+        def output(self, outs: list, msg: dict, display_id: str | None,
+                   cell_index: int) -> Any:
+            if not (self.cell_output_limit or self.notebook_output_limit):
+                return super().output(outs, msg, display_id, cell_index)
+            size = _output_size(msg)
+            used = self._kokosim_cell.get(cell_index, 0) + size
+            total = self._kokosim_total + size
+            if (not self.cell_output_limit or used <= self.cell_output_limit) and \
+                    (not self.notebook_output_limit or total <= self.notebook_output_limit):
+                self._kokosim_cell[cell_index] = used
+                self._kokosim_total = total
+                return super().output(outs, msg, display_id, cell_index)
+            if cell_index not in self._kokosim_cut:
+                self._kokosim_cut.add(cell_index)
+                outs.append(NotebookNode(
+                    output_type="stream", name="stdout",
+                    text=f"\n{OUTPUT_CUT_NOTE} mehr als {self.cell_output_limit // 1024} KiB in "
+                         f"dieser Zelle oder {self.notebook_output_limit // 1024} KiB im "
+                         "Notebook; weitere Ausgaben verworfen]\n"))
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "error":
+                kept = "\n".join(content.get("traceback", []))[-_KEPT_BEYOND_LIMIT:]
+                outs.append(NotebookNode(output_type="error", ename=content.get("ename", ""),
+                                         evalue=str(content.get("evalue", ""))[:200],
+                                         traceback=[kept]))
+            elif kind == "stream" and content.get("name") == "stderr" and not any(
+                    o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outs):
+                outs.append(NotebookNode(output_type="stream", name="stderr",
+                                         text=content.get("text", "")[:_KEPT_BEYOND_LIMIT]))
+            return None
+
     return ExplicitKernelManager, ExplicitExecute
 
 
-def kernel_config(env: Mapping[str, str], kernel_dirs: Sequence[str | os.PathLike[str]]) -> Config:
+def _output_size(msg: Mapping[str, Any]) -> int:
+    """Characters an iopub message adds to a notebook's outputs."""
+    content = msg.get("content", {})
+    if msg.get("msg_type") == "stream":
+        return len(content.get("text", ""))
+    if msg.get("msg_type") == "error":
+        return sum(len(line) for line in content.get("traceback", []))
+    return sum(len(v) if isinstance(v, str) else len(str(v))
+               for v in content.get("data", {}).values())
+
+
+def kernel_config(env: Mapping[str, str], kernel_dirs: Sequence[str | os.PathLike[str]], *,
+                  cell_output: int = 0, notebook_output: int = 0) -> Config:
     """Settings for an ``autograde`` call whose kernels get exactly ``env`` and ``kernel_dirs``.
 
     nbgrader's ``Execute`` preprocessor is replaced by one whose kernel manager starts kernels
     with the environment ``env`` (not this process's) and looks up the kernelspec only in
-    ``kernel_dirs``. Merge the result into the configuration of :func:`quiet_api`.
+    ``kernel_dirs``; it keeps at most ``cell_output`` characters of output per cell and
+    ``notebook_output`` per notebook (0: no limit). Merge the result into the configuration of
+    :func:`quiet_api`.
 
     Examples
     --------
@@ -250,4 +319,6 @@ def kernel_config(env: Mapping[str, str], kernel_dirs: Sequence[str | os.PathLik
                                                 for step in steps]
     config[manager.__name__].env = dict(env)
     config[manager.__name__].kernel_dirs = [str(folder) for folder in kernel_dirs]
+    config[execute.__name__].cell_output_limit = cell_output
+    config[execute.__name__].notebook_output_limit = notebook_output
     return config

@@ -18,7 +18,8 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
 
-__all__ = ["HIDDEN_MARKER", "KINDS", "SEARCH_REPORT", "write_master", "write_course", "submission"]
+__all__ = ["DISK_REPORT", "ENVIRON_REPORT", "HIDDEN_MARKER", "KINDS", "NETWORK_REPORT",
+           "SEARCH_REPORT", "write_master", "write_course", "submission"]
 
 #: Text that occurs only in the hidden test (feedback must never contain it).
 HIDDEN_MARKER = "verborgene_pruefung_73"
@@ -27,7 +28,13 @@ SEARCH_REPORT = "SUCHE"
 
 #: Submission kinds :func:`submission` can build.
 KINDS = ("correct", "blank", "wrong", "loop", "crash", "memory", "search", "edited_test",
-         "deleted_test")
+         "deleted_test", "warning", "environ", "network", "forkbomb", "flood", "diskfill")
+#: Line the "network" submission prints: ``NETZ verbunden`` or ``NETZ gesperrt <error>``.
+NETWORK_REPORT = "NETZ"
+#: Line the "environ" submission prints before its environment as JSON.
+ENVIRON_REPORT = "UMGEBUNG"
+#: Line the "diskfill" submission prints with the MiB it wrote (tmp / kernel folder).
+DISK_REPORT = "PLATTE"
 
 _SOLUTION = """def eskalationsstufe(punkte):
     ### BEGIN SOLUTION
@@ -49,6 +56,63 @@ _BODIES = {
     "loop": "while True:\n    pass\n",
     "crash": "import os\nos._exit(1)\n",
     "memory": "ballast = bytearray(8 * 1024 ** 3)\n",
+    # Correct, but every call warns (nbgrader alone would score the test cells 0: stderr).
+    "warning": """import warnings
+def eskalationsstufe(punkte):
+    warnings.warn("Punkte werden auf ganze Zehner gerundet", UserWarning)
+    return min(9, max(1, punkte // 10 + 1))
+""",
+    # Correct, and shows the kernel's whole environment (it must hold no secret of the grader).
+    "environ": f"""import json, os
+def eskalationsstufe(punkte):
+    return min(9, max(1, punkte // 10 + 1))
+print("{ENVIRON_REPORT}", json.dumps(dict(os.environ)))
+for pfad in ("/proc/1/environ", "/proc/self/environ"):
+    try:
+        print(pfad, open(pfad, "rb").read().replace(bytes(1), b" ").decode(errors="replace"))
+    except OSError as fehler:
+        print(pfad, fehler)
+""",
+    # Correct, and tries a TCP server of the grading machine (PORT is set by the test).
+    "network": f"""import socket
+def eskalationsstufe(punkte):
+    return min(9, max(1, punkte // 10 + 1))
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=3).close()
+    print("{NETWORK_REPORT} verbunden")
+except OSError as fehler:
+    print("{NETWORK_REPORT} gesperrt", fehler)
+""",
+    # Correct, then the classic fork bomb: every process forks for ever.
+    "forkbomb": """def eskalationsstufe(punkte):
+    return min(9, max(1, punkte // 10 + 1))
+import os
+while True:
+    os.fork()
+""",
+    # Correct, then about 12 MB of output.
+    "flood": """def eskalationsstufe(punkte):
+    return min(9, max(1, punkte // 10 + 1))
+for block in range(60):
+    print("Überflutung", block, "x" * 200_000, flush=True)
+""",
+    # Correct, then fills the sandbox's /tmp and the kernel's folder on disk (up to 800 MiB).
+    "diskfill": f"""import os, sys
+def eskalationsstufe(punkte):
+    return min(9, max(1, punkte // 10 + 1))
+block = b"x" * (4 * 1024 ** 2)
+geschrieben = {{"tmp": 0, "kernel": 0}}
+ordner = {{"tmp": "/tmp", "kernel": os.path.dirname(sys.argv[sys.argv.index("-f") + 1])}}
+for wo, pfad in ordner.items():
+    try:
+        for nummer in range(100):
+            with open(os.path.join(pfad, f"fuell-{{nummer}}.bin"), "wb") as datei:
+                datei.write(block)
+            geschrieben[wo] += 4
+    except OSError as fehler:
+        print("{DISK_REPORT}", wo, geschrieben[wo], fehler)
+print("{DISK_REPORT}", geschrieben)
+""",
     # Looks for master notebooks and gradebooks (they hold the hidden tests) on the whole disk.
     "search": f"""import json, os
 gefunden, gesehen = [], 0
@@ -159,12 +223,14 @@ required_modules = {required_modules or len(modules)}
 
 
 def submission(student_copy: NotebookNode, kind: str,
-               master: NotebookNode | None = None) -> NotebookNode:
+               master: NotebookNode | None = None, port: int = 9) -> NotebookNode:
     """Return a trainee's notebook of the given ``kind`` built from the released student copy.
 
     ``correct`` is the master with its solutions but without hidden tests (needs ``master``;
     a trainee never sees hidden tests); the other kinds replace
-    the first solution code cell (``wrong``, ``loop``, ``crash``, ``memory``, ``search``),
+    the first solution code cell (``wrong``, ``loop``, ``crash``, ``memory``, ``search``, and
+    the hostile ones: ``warning``, ``environ``, ``network`` (to ``port`` on 127.0.0.1),
+    ``forkbomb``, ``flood``, ``diskfill``),
     blank out the test cells (``edited_test``) or delete the last test cell
     (``deleted_test``). This works for any nbgrader notebook, not only :func:`write_master`'s.
 
@@ -191,7 +257,7 @@ def submission(student_copy: NotebookNode, kind: str,
     solution = next(c for c in code if c.metadata.get("nbgrader", {}).get("solution"))
     tests = [c for c in code if c.metadata.get("nbgrader", {}).get("grade")]
     if kind in _BODIES:
-        solution.source = _BODIES[kind]
+        solution.source = _BODIES[kind].replace("PORT", str(port))
     elif kind == "edited_test":
         for test in tests:
             test.source = "pass  # Test entfernt\n"

@@ -4,9 +4,10 @@ command-line errors. The cohort runs are in test_certification_e2e.py / _module1
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-from datetime import date
 import sys
+from datetime import date
 import zipfile
 from pathlib import Path
 
@@ -15,58 +16,89 @@ import pytest
 import samples
 from test_certification_e2e import require_sandbox
 
+import kokosim
+
 from kokosim.certification.certificates import Certificate, certificate_pdf, earned_certificates
 from kokosim.certification.cli import main
 from kokosim.certification.feedback import HideHiddenTests
 from kokosim.certification.intake import grade_ids, read_submission
 from kokosim.certification.records import Decision, ModuleResult, ModuleState
-from kokosim.certification.sandbox import SandboxLimits, bwrap_available, sandbox_command
+from kokosim.certification.sandbox import (
+    SandboxLimits,
+    bwrap_available,
+    hand_over,
+    sandbox_command,
+    sandbox_uid,
+)
 from kokosim.courseconfig import load_course
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: the course root
 KURS = ROOT / "course" / "kurs.toml"
 
 PROBE = """
-import json, os, socket
+import json, os, socket, sys
 try:
     socket.create_connection(("1.1.1.1", 53), timeout=2); net = True
 except OSError:
     net = False
 open("schreibtest.txt", "w").write("x")
+python = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, SRC)]
+files = []
+for top in ["/tmp", CHECKOUT]:
+    for root, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(root, d)) not in python]
+        files += [os.path.join(root, n) for n in names]
 print(json.dumps({"course": os.path.exists(COURSE), "work": os.path.exists(WORK),
-                  "net": net, "nb": len(open("abgabe.ipynb").read()),
-                  "tmp": sorted(os.listdir("/tmp")), "pid1": open("/proc/1/comm").read()}))
+                  "net": net, "nb": len(open("abgabe.ipynb").read()), "files": sorted(files),
+                  "pid1": open("/proc/1/comm").read()}))
 """
 
 
-def run_sandboxed(tmp_path: Path, code: str, limits: SandboxLimits, bwrap: str | None):
+def run_sandboxed(tmp_path: Path, code: str, limits: SandboxLimits, bwrap: str | None,
+                  course_root: Path = ROOT):
     work, cwd, runtime = tmp_path / "arbeit", tmp_path / "arbeit/autograded/tn1/m1", \
         tmp_path / "arbeit/runtime/tn1"
     for folder in (cwd, runtime):
         folder.mkdir(parents=True, exist_ok=True)
     (cwd / "abgabe.ipynb").write_text("### BEGIN HIDDEN TESTS geheim", encoding="utf-8")
+    uid = sandbox_uid(os.getpid()) if bwrap else None
+    hand_over([cwd, runtime], uid)
     command = sandbox_command([sys.executable, "-c", code], limits=limits, workdir=str(work),
-                              course_root=str(ROOT), cwd=str(cwd),
-                              connection_file=str(runtime / "kernel.json"), bwrap=bwrap)
+                              course_root=str(course_root), cwd=str(cwd),
+                              connection_file=str(runtime / "kernel.json"), bwrap=bwrap, uid=uid)
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
 def test_bubblewrap_hides_course_and_work_dir_and_cuts_the_network(tmp_path):
+    """Wherever the checkout lives (also below /tmp, as for ``make test`` in a fresh clone):
+    no course file, no git history and nothing of the work directory is visible; the only
+    files below /tmp are the kernel's own folders (and the Python installation, if there)."""
     require_sandbox()
     if not bwrap_available():  # allowed explicitly via KOKOSIM_ALLOW_NO_BWRAP=1
         return
-    code = PROBE.replace("COURSE", repr(str(KURS.parent / "source"))).replace(
-        "WORK", repr(str(tmp_path / "arbeit" / "submitted")))
+    checkout = tmp_path / "klon"  # a second checkout below /tmp, used as the course root
+    (checkout / "course" / "source").mkdir(parents=True)
+    (checkout / "course" / "source" / "m.ipynb").write_text("BEGIN HIDDEN TESTS", "utf-8")
+    (checkout / "course" / "kurs.toml").write_text("[course]\n", "utf-8")
+    (checkout / ".git").mkdir()
+    (checkout / ".git" / "config").write_text("[core]\n", "utf-8")
+    src = Path(kokosim.__file__).resolve().parent.parent
+    code = (PROBE.replace("COURSE", repr(str(KURS.parent / "source")))
+            .replace("WORK", repr(str(tmp_path / "arbeit" / "submitted")))
+            .replace("CHECKOUT", repr(str(checkout))).replace("SRC", repr(str(src))))
     (tmp_path / "arbeit" / "submitted").mkdir(parents=True)
-    done = run_sandboxed(tmp_path, code, SandboxLimits(), bwrap_available())
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout)
-    # /tmp is empty apart from the (empty) parent folders of the bound work folders
-    parents = [tmp_path.relative_to("/tmp").parts[0]] if tmp_path.is_relative_to("/tmp") else []
-    assert seen == {"course": False, "work": False, "net": False, "nb": 0, "tmp": parents,
-                    "pid1": seen["pid1"]}
-    assert seen["pid1"].strip() != "systemd"
-    assert (tmp_path / "arbeit/autograded/tn1/m1/schreibtest.txt").is_file()
+    for course_root in (ROOT, checkout):
+        done = run_sandboxed(tmp_path, code, SandboxLimits(), bwrap_available(), course_root)
+        assert done.returncode == 0, done.stderr
+        seen = json.loads(done.stdout)
+        assert (seen["course"], seen["work"], seen["net"], seen["nb"]) == (False, False, False, 0)
+        own = (str(tmp_path / "arbeit/autograded/tn1/m1"), str(tmp_path / "arbeit/runtime/tn1"),
+               "/tmp/.matplotlib")
+        strangers = [f for f in seen["files"] if not f.startswith(own)]
+        assert strangers == [], strangers
+        assert not any("/course/" in f or "/.git/" in f for f in seen["files"])
+        assert seen["pid1"].strip() != "systemd"
+        assert (tmp_path / "arbeit/autograded/tn1/m1/schreibtest.txt").is_file()
 
 
 @pytest.mark.parametrize("filesystem", [True, False])
@@ -101,8 +133,9 @@ def test_single_notebook_is_matched_by_its_cells(tmp_path):
 @pytest.mark.parametrize("entries, reason", [
     ({"..\\..\\x.ipynb": b"{}"}, "Pfad-Traversal"),
     ({"C:/x.ipynb": b"{}"}, "absoluten Pfad"),
-    ({"a/teil1.ipynb": b"{}", "b/teil1.ipynb": b"{}"}, "mehrfach"),
-    ({"fremd.ipynb": b"{}"}, "unbekannte Notebooks"),
+    ({"a/teil1.ipynb": b"{}", "b/teil1.ipynb": b"{}"}, "kein Notebook verwendbar"),
+    ({"fremd.ipynb": nbformat.writes(nbformat.v4.new_notebook()).encode()},
+     "passt zu keinem Notebook"),
     ({"liesmich.txt": b"hallo"}, "keine Notebooks"),
     ({"teil1.ipynb": b'{"cells": 3}'}, "kein gültiges Notebook"),
     ({"teil1.ipynb": "{}".encode("utf-16")}, "UTF-8"),

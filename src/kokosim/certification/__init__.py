@@ -5,17 +5,25 @@ Built on nbgrader's Python API; the command line is ``kokosim-cert``
 
 ==================  ===========================================================================
 ``init``            :mod:`.workdir` (work directory, settings, nbgrader config, trainee import)
-``intake``          :mod:`.intake` (checks zip/ipynb files, archives earlier submissions)
+``intake``          :mod:`.intake` (checks zip/ipynb files, matches notebooks by cell ids,
+                    restores nbgrader metadata, archives earlier submissions)
+``release``,        :mod:`.exchange` (nbgrader's exchange folder on the course JupyterHub:
+``collect``         publish a module or feedback; take submissions through ``intake``'s checks)
+gradebook URL       :mod:`.database` (PostgreSQL: driver, password file, connection check)
 ``grade``           :mod:`.grading` (cohort, worker processes, ``flags.json``) →
                     :mod:`.warmup` (run cache from the masters) →
                     :mod:`.worker` (one trainee: nbgrader autograde, flags) →
                     :mod:`.launcher` (kernelspec command of every grading kernel) →
                     :mod:`.starter` (warm kernel starter, forks kernels) →
                     :mod:`.sandbox` (limits, prlimit + bubblewrap command, kernelspec);
-                    :mod:`.cellcpu` (CPU limit per cell, inside the kernel)
+                    :mod:`.cellcpu` (CPU limit per cell, inside the kernel);
+                    :mod:`.kernelwarnings` (warnings to stdout, inside the kernel)
 ``feedback``        :mod:`.feedback` (HTML without hidden tests)
-``export``          :mod:`.export` (results and pass/fail per trainee and module, grades CSV)
-``certificates``    :mod:`.certificates` (PDF certificates, cohort overview)
+``export``          :mod:`.export` (results and pass/fail per trainee and module, grades CSV);
+                    :mod:`.lms` (``--format moodle|moodle-bewertung|ilias``)
+``certificates``    :mod:`.certificates` (PDF certificates, cohort overview);
+                    :mod:`.verification` (verification codes, registry)
+``verify``          :mod:`.verification`
 ``status``          :mod:`.status`
 records             :mod:`.records` (typed flags, grading records, states, decisions;
                     ``flags.json``)

@@ -8,6 +8,10 @@ A trainee gets a certificate if the course's rule (``kurs.toml``, :mod:`kokosim.
 is met by the modules whose pass is *decided*: graded, no blocking flag, no manual grading
 open. The PDF uses DejaVu Sans shipped with matplotlib (a dependency), so names in any
 European script print correctly; without it, fpdf2's core font (Latin-1) is used.
+
+Every certificate carries a verification code (:mod:`kokosim.certification.verification`):
+printed at the bottom, stored in the PDF metadata (``/Keywords``) and, with the SHA-256 of the
+PDF file, in the work directory's registry ``zertifikate.json``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ from fpdf import FPDF
 
 from kokosim._atomic import atomic_write
 from kokosim.certification.export import DECISION_WORDS, YES_NO, collect_results, flag_codes
-from kokosim.certification.records import Decision, ModuleResult, ModuleState
+from kokosim.certification.records import Decision, FlagKind, ModuleResult, ModuleState
+from kokosim.certification.verification import (
+    PDF_KEYWORD,
+    certificate_payload,
+    compute_code,
+    load_key,
+    register,
+)
 from kokosim.certification.workdir import Workdir
 from kokosim.courseconfig import Course
 from kokosim.style import BLUISH_GREEN, GREY, ORANGE, VERMILLION, german_number
@@ -52,11 +63,19 @@ class Certificate:
     student_id: str
     name: str
     modules: tuple[tuple[str, str, float, float, float], ...]  # id, title, points, max, hours
+    #: A module was graded explicitly without the file-system sandbox (the PDF says so).
+    unsafe: bool = False
 
     @property
     def hours(self) -> float:
         """Total hours of work of the certified modules."""
         return sum(m[4] for m in self.modules)
+
+    def payload(self, course: Course, issued: date) -> dict:
+        """What this certificate states (the data its verification code covers)."""
+        return certificate_payload(student_id=self.student_id, name=self.name,
+                                   course=course.title, issuer=course.issuer,
+                                   issued=issued.isoformat(), modules=self.modules)
 
 
 def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certificate]:
@@ -90,7 +109,9 @@ def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certif
             continue
         modules = tuple((m.id, m.title, decided[m.id], m.max_points, m.hours)
                         for m in course.modules)
-        found.append(Certificate(student, results[0].name, modules))
+        unsafe = any(flag.kind is FlagKind.NO_SANDBOX for r in results if r.module in decided
+                     for flag in r.flags)
+        found.append(Certificate(student, results[0].name, modules, unsafe))
     return found
 
 
@@ -105,8 +126,9 @@ def _pdf() -> tuple[FPDF, str]:
 
 
 
-def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> bytes:
-    """Render one certificate as PDF bytes.
+def certificate_pdf(course: Course, certificate: Certificate, issued: date,
+                    code: str | None = None) -> bytes:
+    """Render one certificate as PDF bytes (with its verification ``code``, if given).
 
     Examples
     --------
@@ -120,6 +142,9 @@ def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> b
     pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=timezone.utc))
     pdf.set_title(f"Zertifikat {certificate.name}")
     pdf.set_author(course.issuer)
+    if code is not None:
+        pdf.set_keywords(f"{PDF_KEYWORD}{code}")
+        pdf.set_subject(f"Prüfcode {code}")
     pdf.set_margins(25, 25, 25)
     pdf.add_page()
     pdf.set_font(font, "B", 30)
@@ -149,6 +174,15 @@ def certificate_pdf(course: Course, certificate: Certificate, issued: date) -> b
     pdf.cell(0, 8, course.issuer, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, "", 9)
     pdf.cell(0, 8, f"Kennung: {certificate.student_id}", new_x="LMARGIN", new_y="NEXT")
+    if certificate.unsafe:
+        pdf.multi_cell(0, 5, "Hinweis: Mindestens ein Modul wurde UNSICHER ohne "
+                       "Dateisystem-Sandbox bewertet.", new_x="LMARGIN", new_y="NEXT")
+    if code is not None:
+        pdf.set_font(font, "B", 11)
+        pdf.cell(0, 8, f"Prüfcode: {code}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(font, "", 9)
+        pdf.multi_cell(0, 5, f"Die Echtheit dieses Zertifikats bestätigt {course.issuer} "
+                       "anhand des Prüfcodes.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -215,7 +249,9 @@ def write_certificates(workdir: Workdir, out: str | Path,
     """Write ``zertifikat-ID.pdf`` per certified trainee and the cohort overview into ``out``.
 
     The overview is ``kohorte.csv``, ``kohorte.png`` (chart) and ``kohorte.html`` (table and
-    chart in one file).
+    chart in one file). Every certificate's verification code is recorded in the work
+    directory's registry before its PDF is written; issuing the same certificates again
+    (same results, same date) gives the same codes and byte-identical PDFs.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -223,9 +259,17 @@ def write_certificates(workdir: Workdir, out: str | Path,
     issued = issued or date.today()
     rows = collect_results(workdir)
     certificates = earned_certificates(course, rows)
+    key = load_key(workdir, create=True) if certificates else b""
+    issued_now = []
     for certificate in certificates:
-        atomic_write(out / f"zertifikat-{certificate.student_id}.pdf",
-                     certificate_pdf(course, certificate, issued))
+        payload = certificate.payload(course, issued)
+        code = compute_code(key, payload)
+        issued_now.append((certificate.student_id, code, payload,
+                           certificate_pdf(course, certificate, issued, code)))
+    # The registry first: a PDF is never handed out with a code the registry does not know.
+    register(workdir, [(code, payload, pdf) for _, code, payload, pdf in issued_now])
+    for student_id, _, _, pdf in issued_now:
+        atomic_write(out / f"zertifikat-{student_id}.pdf", pdf)
     header, body = _overview_rows(course, rows, {c.student_id for c in certificates})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

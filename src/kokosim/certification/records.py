@@ -50,17 +50,27 @@ class FlagKind(Enum):
     ERROR = "fehler"
     TEST_CELL_EDITED = "testzelle_veraendert"
     TEST_CELL_DELETED = "testzelle_geloescht"
+    PROCESSES = "prozesse"
+    DISK = "speicherplatz"
+    OUTPUT_CUT = "ausgabe_gekuerzt"
+    WARNING = "warnung"
+    NO_SANDBOX = "ohne_sandbox"
 
     @property
     def blocking(self) -> bool:
-        """Whether the pass/fail decision waits for a person (restored test cells do not).
+        """Whether the pass/fail decision waits for a person.
+
+        Notes only: restored test cells, cut outputs (errors are always kept, the score is
+        unchanged), warnings in test cells (no points lost) and runs explicitly made without
+        the file-system sandbox (every export row and certificate says so).
 
         Examples
         --------
         >>> FlagKind.CELL_TIMEOUT.blocking, FlagKind.TEST_CELL_DELETED.blocking
         (True, False)
         """
-        return self not in (FlagKind.TEST_CELL_EDITED, FlagKind.TEST_CELL_DELETED)
+        return self not in (FlagKind.TEST_CELL_EDITED, FlagKind.TEST_CELL_DELETED,
+                            FlagKind.OUTPUT_CUT, FlagKind.WARNING, FlagKind.NO_SANDBOX)
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,12 @@ class GradeRecord:
         (:func:`kokosim.certification.sandbox.sandbox_mode`).
     finished : str or None
         ISO time at which the worker finished (``None`` when the parent flagged the run).
+    submission : str or None
+        Arrival time of the submission that was graded (its ``timestamp.txt``); a later
+        ``grade`` skips the trainee while the submission is unchanged.
+    sandboxed : bool
+        ``False`` for a run explicitly made without the file-system sandbox
+        (``grade --ohne-sandbox-UNSICHER``).
 
     Examples
     --------
@@ -129,6 +145,8 @@ class GradeRecord:
     seconds: float = 0.0
     sandbox: str = ""
     finished: str | None = None
+    submission: str | None = None
+    sandboxed: bool = True
 
     @property
     def blocking_flags(self) -> tuple[Flag, ...]:
@@ -144,7 +162,8 @@ class GradeRecord:
         """JSON form (one entry of ``flags.json``)."""
         return {"module": self.module, "student": self.student,
                 "flags": [flag.to_dict() for flag in self.flags], "seconds": self.seconds,
-                "sandbox": self.sandbox, "finished": self.finished}
+                "sandbox": self.sandbox, "finished": self.finished,
+                "submission": self.submission, "sandboxed": self.sandboxed}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GradeRecord:
@@ -152,7 +171,8 @@ class GradeRecord:
         return cls(module=str(data["module"]), student=str(data["student"]),
                    flags=tuple(Flag.from_dict(flag) for flag in data.get("flags", [])),
                    seconds=float(data.get("seconds", 0.0)), sandbox=str(data.get("sandbox", "")),
-                   finished=data.get("finished"))
+                   finished=data.get("finished"), submission=data.get("submission"),
+                   sandboxed=bool(data.get("sandboxed", True)))
 
     def to_json(self) -> str:
         """One line of JSON (how grading workers report a run)."""

@@ -8,15 +8,28 @@ its own. Here the kernel is started through a launcher
 the first word of a dedicated kernelspec (:func:`write_kernelspec`). The launcher
 
 * applies rlimits with ``prlimit``: address space (memory), CPU seconds per kernel, file size,
-  no core files (:func:`rlimit_prefix`);
-* where Debian's ``bubblewrap`` (``bwrap``) is installed, starts the kernel in new namespaces
+  no core files (:func:`rlimit_prefix`); inside the sandbox a second ``prlimit`` caps the
+  number of processes (:func:`inner_prefix`);
+* starts the kernel with Debian's ``bubblewrap`` (``bwrap``) in new namespaces
   (no network, own PID namespace, all capabilities dropped) that see only an allow-list,
   read-only: the operating system (``/usr``, ``/etc``, ...) and the Python installation. The
   course repository (masters, git history), the work directory (gradebook, other trainees'
   work), home directories and ``/tmp`` do not exist in there. Only the trainee's own autograde
   directory (the kernel's working directory; the notebooks nbgrader put there, which contain
   the hidden tests, appear empty) and the kernel's private runtime folder are writable
-  (:func:`sandbox_prefix`, :func:`sandbox_command`).
+  (:func:`sandbox_prefix`, :func:`sandbox_command`). ``/tmp`` is a tmpfs of at most
+  :attr:`SandboxLimits.disk_mb`.
+
+Grading never runs without bubblewrap unless a run is started explicitly without it
+(``grade --ohne-sandbox-UNSICHER``): :func:`sandbox_problem` says what is missing, and the
+launcher refuses a kernel whose settings ask for bubblewrap when it is not there.
+
+Root: ``RLIMIT_NPROC`` is not enforced for uid 0, not even in a user namespace that maps the
+kernel's uid to root outside. When the grader runs as root, bubblewrap therefore runs without a
+user namespace and ``setpriv`` drops the kernel to an unprivileged uid of its own
+(:func:`sandbox_uid`: :data:`UID_BASE` plus a process id, unique while the sandbox lives), so the
+process limit counts only that sandbox's processes. The launcher hands the kernel's folders
+and connection file to that uid (:func:`hand_over`).
 
 Measured pitfalls handled here: the kernelspec needs ``"interrupt_mode": "message"`` (signals
 cannot reach a kernel behind bwrap's PID namespace), the connection file must be bound
@@ -31,10 +44,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,13 +65,23 @@ __all__ = [
     "RUN_CACHE",
     "SandboxLimits",
     "bwrap_available",
+    "hand_over",
+    "inner_prefix",
     "kernel_arguments",
     "rlimit_prefix",
     "sandbox_command",
     "sandbox_mode",
+    "UNSAFE_MODE",
     "sandbox_prefix",
+    "sandbox_problem",
+    "sandbox_uid",
     "socket_folder",
     "write_kernelspec",
+    "LIMIT_NOTES_ENV",
+    "disk_usage",
+    "read_limit_notes",
+    "reclaim",
+    "write_limit_note",
 ]
 
 #: Name of the kernelspec the grader uses (written into the work directory, never globally).
@@ -72,6 +97,14 @@ RUN_CACHE = "cache/laeufe"
 #: Environment of every sandboxed kernel. One BLAS thread: graders already run one kernel per core.
 KERNEL_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": MPL_DIR,
               "IPYTHONDIR": "/tmp/.ipython", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+#: First uid of the unprivileged users grading kernels run as when the grader is root.
+UID_BASE = 1_500_000_000
+
+#: How status, records and exports name a run without the file-system sandbox.
+UNSAFE_MODE = "UNSICHER: ohne Dateisystem-Sandbox (nur Ressourcengrenzen)"
+#: How they name a normal run.
+SAFE_MODE = "bubblewrap + Ressourcengrenzen"
 
 #: Parts of the operating system that are visible (read-only) inside the sandbox.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
@@ -107,6 +140,16 @@ class SandboxLimits:
         Render figures (PNG) in grading kernels. ``False`` (default) keeps only their text
         form: figures are never graded, and drawing them is most of a course notebook's CPU time
         in grading. The feedback then shows ``<Figure ...>`` instead of the picture.
+    processes : int
+        Processes and threads of one sandbox (kernel starter and kernel together; a kernel
+        alone uses about 10). Beyond it ``fork`` fails; what is left is killed after the kernel.
+    disk_mb : int
+        Writable space of one kernel in MiB: the sandbox's ``/tmp`` (a tmpfs of this size) and,
+        watched by the launcher, the kernel's folders on disk.
+    cell_output_kb, notebook_output_kb : int
+        Output kept per cell and per notebook in KiB; beyond it outputs are dropped with a
+        German note (errors and the first standard-error output are always kept, so the score
+        does not change).
 
     Examples
     --------
@@ -126,10 +169,15 @@ class SandboxLimits:
     filesystem: bool = True
     warm_kernels: bool = True
     figures: bool = False
+    processes: int = 64
+    disk_mb: int = 200
+    cell_output_kb: int = 256
+    notebook_output_kb: int = 2048
 
     def __post_init__(self) -> None:
         for name, low in (("cell_timeout", 1), ("cpu_seconds", 1), ("memory_mb", 64),
-                          ("file_mb", 1)):
+                          ("file_mb", 1), ("processes", 16), ("disk_mb", 16),
+                          ("cell_output_kb", 1), ("notebook_output_kb", 1)):
             check_integer(name, getattr(self, name), low)
         for path in self.hide:
             if not os.path.isabs(path):
@@ -191,18 +239,104 @@ def bwrap_available() -> str | None:
 
 
 def sandbox_mode(limits: SandboxLimits) -> str:
-    """Describe the sandbox in German as used in reports and ``status``.
+    """Describe the sandbox of a run with ``limits`` in German (records, status, exports).
 
     Examples
     --------
     >>> sandbox_mode(SandboxLimits(filesystem=False))
-    'nur Ressourcengrenzen (Dateisystem-Sandbox aus)'
+    'UNSICHER: ohne Dateisystem-Sandbox (nur Ressourcengrenzen)'
     """
-    if limits.filesystem and bwrap_available():
-        return "bubblewrap + Ressourcengrenzen"
-    if limits.filesystem:
-        return "nur Ressourcengrenzen (bubblewrap fehlt: Dateisystem-Sandbox aus)"
-    return "nur Ressourcengrenzen (Dateisystem-Sandbox aus)"
+    return SAFE_MODE if limits.filesystem else UNSAFE_MODE
+
+
+def reclaim(folder: str | os.PathLike[str]) -> None:
+    """Give what sandbox uids own below ``folder`` back to this process's user (as root).
+
+    The non-warm path binds the autograde folder into the sandbox and hands it over
+    (:func:`hand_over`); afterwards it and the files a kernel wrote there belong to the grader
+    again.
+    """
+    if os.geteuid() != 0 or not os.path.isdir(folder):
+        return
+    for root, dirs, names in os.walk(folder):
+        for path in [root, *(os.path.join(root, n) for n in names + dirs)]:
+            with suppress(OSError):
+                info = os.lstat(path)
+                if info.st_uid >= UID_BASE:
+                    os.lchown(path, 0, 0)
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        os.chmod(path, 0o755)
+
+
+#: What staff read when the sandbox is missing (German; ``{problem}`` is the cause).
+MISSING_SANDBOX = (
+    "Bewertung abgebrochen: {problem}. Ohne Dateisystem-Sandbox kann eine Abgabe die "
+    "Musterlösungen, das Notenbuch und fremde Abgaben lesen. Abhilfe: als root "
+    "'apt-get install bubblewrap' oder im Kursordner 'make staff'. Nur für Probeläufe ohne echte "
+    "Abgaben: 'kokosim-cert grade ... --ohne-sandbox-UNSICHER' (jede Note wird dann als "
+    "unsicher vermerkt).")
+
+
+def sandbox_problem(limits: SandboxLimits | None = None) -> str | None:
+    """Why grading kernels cannot start in the sandbox here, in German; ``None`` if they can.
+
+    Runs ``true`` once in the full sandbox (bubblewrap, process limit, and as root the switch
+    to an unprivileged uid), so a bubblewrap that is installed but cannot create namespaces
+    (some containers) is found before any trainee is graded.
+    """
+    limits = limits or SandboxLimits()
+    bwrap = bwrap_available()
+    if bwrap is None:
+        return MISSING_SANDBOX.format(problem="bubblewrap (bwrap) ist nicht installiert")
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        return MISSING_SANDBOX.format(problem="setpriv (util-linux) fehlt; als root braucht die "
+                                      "Prozessgrenze einen unprivilegierten Benutzer")
+    with tempfile.TemporaryDirectory(prefix="kokosim-probe-") as folder:
+        hand_over([folder], sandbox_uid(os.getpid()))
+        command = sandbox_prefix(limits, bwrap=bwrap, workdir=folder, course_root=folder,
+                                 mounts=["--bind", folder, folder], chdir=folder, font_cache=None,
+                                 uid=sandbox_uid(os.getpid())) + ["true"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                                  check=False, env={"PATH": "/usr/bin:/bin"})
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return MISSING_SANDBOX.format(problem=f"bubblewrap startet nicht ({error})")
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["ohne Meldung"])[-1]
+        return MISSING_SANDBOX.format(problem=f"bubblewrap startet nicht ({reason})")
+    return None
+
+
+def sandbox_uid(key: int) -> int | None:
+    """The unprivileged uid a sandbox runs its kernels as; ``None`` when the grader is not root.
+
+    ``key`` is a process id of the grading side that lives as long as the sandbox (the grading
+    worker for its kernel starter, the launcher for a single kernel), so no two live sandboxes
+    share a uid and ``RLIMIT_NPROC`` counts each sandbox alone.
+
+    Examples
+    --------
+    >>> uid = sandbox_uid(1234)
+    >>> uid is None or uid == UID_BASE + 1234
+    True
+    """
+    return UID_BASE + key if os.geteuid() == 0 else None
+
+
+def hand_over(paths: Sequence[str | os.PathLike[str]], uid: int | None) -> None:
+    """Give ``paths`` (folders the kernel writes, its connection file) to the sandbox ``uid``.
+
+    Nothing to do when the grader is not root (``uid`` is ``None``): kernels then run as the
+    grader's own user. Folders become ``0711``: bubblewrap, which enters the kernel's working
+    folder as root without capabilities, must be able to pass through them.
+    """
+    if uid is None:
+        return
+    for path in paths:
+        with suppress(FileNotFoundError):
+            os.chown(path, uid, uid)
+            if os.path.isdir(path):
+                os.chmod(path, 0o711)
 
 
 def _python_roots() -> list[str]:
@@ -216,7 +350,8 @@ def _python_roots() -> list[str]:
 
 def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdir: str,
                     course_root: str, cwd: str, connection_file: str,
-                    bwrap: str | None, font_cache: str | None = None) -> list[str]:
+                    bwrap: str | None, font_cache: str | None = None,
+                    uid: int | None = None) -> list[str]:
     """Build the command line that starts ``kernel_argv`` inside the limits and the sandbox.
 
     Parameters
@@ -233,10 +368,13 @@ def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdi
         folder of this kernel that also holds the ``ipc`` sockets (the sandbox has its own
         network namespace, so the kernel is reached through Unix sockets, not TCP).
     bwrap : str or None
-        Path of ``bwrap``; ``None`` runs the kernel with the rlimits only.
+        Path of ``bwrap``; ``None`` runs the kernel with the rlimits only (an explicitly
+        unsafe run).
     font_cache : str, optional
         Folder with matplotlib's font list, built once outside; its files are placed read-only
         in the kernel's matplotlib folder (else every kernel rebuilds it, ~0.4 s CPU).
+    uid : int, optional
+        Unprivileged uid of the kernel when the grader is root (:func:`sandbox_uid`).
 
     Returns
     -------
@@ -252,9 +390,10 @@ def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdi
     >>> cmd = sandbox_command(["python"], limits=SandboxLimits(), workdir="/w", course_root="/r",
     ...                       cwd="/w/a/s/m", connection_file="/w/rt/k.json",
     ...                       bwrap="/usr/bin/bwrap")
-    >>> "--unshare-all" in cmd and cmd[cmd.index("--chdir") + 1]
+    >>> "--die-with-parent" in cmd and cmd[cmd.index("--chdir") + 1]
     '/w/a/s/m'
-    >>> "/w" in cmd  # the work directory is not on the allow-list, so it is not mounted
+    >>> sources = [cmd[i + 1] for i, word in enumerate(cmd) if word in ("--bind", "--ro-bind")]
+    >>> "/w" in sources  # the work directory is not on the allow-list, so it is not mounted
     False
     """
     runtime = os.path.dirname(connection_file)
@@ -271,7 +410,8 @@ def sandbox_command(kernel_argv: Sequence[str], *, limits: SandboxLimits, workdi
             mounts += ["--ro-bind", empty, os.path.join(cwd, name)]
     mounts += ["--bind", runtime, runtime]
     return sandbox_prefix(limits, bwrap=bwrap, workdir=workdir, course_root=course_root,
-                          mounts=mounts, chdir=cwd, font_cache=font_cache) + list(kernel_argv)
+                          mounts=mounts, chdir=cwd, font_cache=font_cache,
+                          uid=uid) + list(kernel_argv)
 
 
 #: What grading kernels display when figures are off: everything except pictures.
@@ -282,17 +422,19 @@ TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "applica
 def kernel_arguments(limits: SandboxLimits) -> list[str]:
     """Extra ipykernel options for ``limits``.
 
-    Grading kernels load the per-cell CPU limit, keep no input history (nobody reads it),
+    Grading kernels load the per-cell CPU limit and the warning rule
+    (:mod:`kokosim.certification.kernelwarnings`), keep no input history (nobody reads it),
     and with figures off they compute no picture formats.
 
     Examples
     --------
     >>> len(kernel_arguments(SandboxLimits(figures=True)))
-    2
-    >>> kernel_arguments(SandboxLimits())[2]
+    3
+    >>> kernel_arguments(SandboxLimits())[3]
     '--DisplayFormatter.active_types=text/plain'
     """
     options = ["--InteractiveShellApp.extensions=kokosim.certification.cellcpu",
+               "--InteractiveShellApp.extensions=kokosim.certification.kernelwarnings",
                "--HistoryManager.enabled=False"]
     if not limits.figures:
         options += [f"--DisplayFormatter.active_types={kind}" for kind in TEXT_TYPES]
@@ -313,25 +455,81 @@ def rlimit_prefix(limits: SandboxLimits) -> list[str]:
             f"--fsize={limits.file_mb * mib}", "--core=0", "--"]
 
 
+def _passable_parents(targets: Sequence[str]) -> list[str]:
+    """``--dir`` options for the parents bubblewrap creates on the way to ``targets``.
+
+    bubblewrap copies each parent's mode from outside (``/root`` is ``0700``, pytest's folders
+    in ``/tmp`` too): a kernel running as another uid could not reach its own folders. Inside
+    the sandbox these parents hold only what is mounted, so they are made ``0755``.
+
+    Examples
+    --------
+    >>> _passable_parents(["/root/py/lib", "/usr/lib/x"])
+    ['--perms', '0755', '--dir', '/root', '--perms', '0755', '--dir', '/root/py']
+    """
+    parents: set[str] = set()
+    for target in targets:
+        for parent in Path(target).parents:
+            text = str(parent)
+            if text in ("/", "/tmp", MPL_DIR) or any(
+                    text == top or text.startswith(top + os.sep) for top in SYSTEM_DIRS):
+                continue
+            parents.add(text)
+    options: list[str] = []
+    for parent in sorted(parents, key=lambda p: (p.count(os.sep), p)):
+        options += ["--perms", "0755", "--dir", parent]
+    return options
+
+
+def inner_prefix(limits: SandboxLimits, uid: int | None) -> list[str]:
+    """Commands run first *inside* the sandbox: drop to ``uid`` (as root), cap the processes.
+
+    The process limit is set inside: for a grader that is not root, bubblewrap's user
+    namespace then counts only the sandbox's processes (set outside, the limit would count
+    every process of the staff member's user).
+
+    Examples
+    --------
+    >>> inner_prefix(SandboxLimits(processes=32), None)
+    ['prlimit', '--nproc=32:32', '--']
+    >>> inner_prefix(SandboxLimits(), 1500000007)[:2]
+    ['setpriv', '--reuid=1500000007']
+    """
+    drop = [] if uid is None else [
+        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--bounding-set=-all",
+        "--inh-caps=-all", "--no-new-privs", "--"]
+    return drop + ["prlimit", f"--nproc={limits.processes}:{limits.processes}", "--"]
+
+
 def sandbox_prefix(limits: SandboxLimits, *, bwrap: str, workdir: str, course_root: str,
-                   mounts: Sequence[str], chdir: str, font_cache: str | None) -> list[str]:
-    """prlimit + bubblewrap options up to ``--``: the allow-list plus the extra ``mounts``.
+                   mounts: Sequence[str], chdir: str, font_cache: str | None,
+                   uid: int | None = None) -> list[str]:
+    """prlimit + bubblewrap options up to ``--`` and :func:`inner_prefix`: allow-list, mounts.
 
     Shared by single kernels (:func:`sandbox_command`) and the warm kernel starter
     (:mod:`kokosim.certification.starter`). The run cache of the work directory
-    (``cache/laeufe``) is mounted read-only when it exists.
+    (``cache/laeufe``) is mounted read-only when it exists. With ``uid`` (grader is root)
+    bubblewrap makes no user namespace (it would map the kernel to root outside) and keeps only
+    the capabilities ``setpriv`` needs to switch to ``uid``, which then drops them all.
 
     Examples
     --------
     >>> cmd = sandbox_prefix(SandboxLimits(), bwrap="/usr/bin/bwrap", workdir="/w",
     ...                      course_root="/r", mounts=["--bind", "/k", "/k"], chdir="/tmp",
     ...                      font_cache=None)
-    >>> cmd[-1], cmd[cmd.index("--chdir") + 1], "--unshare-all" in cmd
+    >>> cmd[-1], cmd[cmd.index("--chdir") + 1], "--die-with-parent" in cmd
     ('--', '/tmp', True)
     """
+    if uid is None:
+        namespaces = ["--unshare-all", "--cap-drop", "ALL"]
+    else:
+        namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                      "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
+                      "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
     command = rlimit_prefix(limits) + [
-        bwrap, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
-        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        bwrap, "--die-with-parent", *namespaces, "--dev", "/dev", "--proc", "/proc",
+        "--perms", "1777", "--size", str(limits.disk_mb * 1024 * 1024), "--tmpfs", "/tmp",
+        "--perms", "1777", "--dir", MPL_DIR]
     # Allow-list: the operating system and the Python installation, read-only. Everything
     # else (/work, /home, /root, /srv, /mnt, /opt, /var, ...) does not exist in the sandbox.
     for top in SYSTEM_DIRS:
@@ -339,17 +537,25 @@ def sandbox_prefix(limits: SandboxLimits, *, bwrap: str, workdir: str, course_ro
             command += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             command += ["--ro-bind", top, top]
-    visible = [*SYSTEM_DIRS, *_python_roots()]
-    for root in _python_roots():
-        command += ["--ro-bind", root, root]
-    # Hide the course and the work directory even if they lie below a visible root.
+    # Hide the course and the work directory where they lie below a system folder; the Python
+    # roots are bound afterwards, so a venv or source folder inside a hidden checkout stays
+    # visible while the rest of the checkout (masters, git history) does not.
     for secret in sorted({os.path.realpath(p) for p in (course_root, workdir, *limits.hide)}):
-        if any(secret == v or secret.startswith(v.rstrip(os.sep) + os.sep) for v in visible):
+        if any(secret == v or secret.startswith(v.rstrip(os.sep) + os.sep) for v in SYSTEM_DIRS):
+            command += ["--tmpfs", secret]
+    roots = _python_roots()
+    cache = os.path.join(os.path.realpath(workdir), RUN_CACHE)
+    targets = [*roots, cache, *(mounts[i + 2] for i, word in enumerate(mounts)
+                                if word in ("--bind", "--ro-bind"))]
+    command += _passable_parents(targets)
+    for root in roots:
+        command += ["--ro-bind", root, root]
+    for secret in sorted({os.path.realpath(p) for p in (course_root, workdir, *limits.hide)}):
+        if any(secret.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
             command += ["--tmpfs", secret]
     for name in sorted(os.listdir(font_cache)) if font_cache and os.path.isdir(font_cache) else []:
         if name.startswith("fontlist") and name.endswith(".json"):
             command += ["--ro-bind", os.path.join(font_cache, name), f"{MPL_DIR}/{name}"]
-    cache = os.path.join(os.path.realpath(workdir), RUN_CACHE)
     if os.path.isdir(cache):
         # Imported here: the package of the run cache loads the model, which a kernel launcher
         # that hands its kernel to the warm starter never needs.
@@ -362,7 +568,7 @@ def sandbox_prefix(limits: SandboxLimits, *, bwrap: str, workdir: str, course_ro
     command += ["--chdir", chdir, "--unsetenv", "JPY_PARENT_PID"]
     for name, value in KERNEL_ENV.items():
         command += ["--setenv", name, value]
-    return command + ["--"]
+    return command + ["--", *inner_prefix(limits, uid)]
 
 
 def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimits,
@@ -399,3 +605,57 @@ def write_kernelspec(jupyter_dir: str | os.PathLike[str], *, limits: SandboxLimi
     target.mkdir(parents=True, exist_ok=True)
     atomic_write(target / "kernel.json", json.dumps(spec, indent=1))
     return target / "kernel.json"
+
+
+#: Environment variable naming the file where launchers note limits a kernel overran (a file of
+#: the grading worker outside the sandbox; the launcher removes the variable before the kernel
+#: starts).
+LIMIT_NOTES_ENV = "KOKOSIM_GRENZEN"
+
+
+def disk_usage(folders: Sequence[str | os.PathLike[str]]) -> int:
+    """Bytes of disk the files below ``folders`` occupy (sparse files count what they use).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(folder, "a"), "wb").write(b"x" * 10000)
+    >>> disk_usage([folder]) >= 10000
+    True
+    """
+    total = 0
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            for name in names + dirs:
+                with suppress(OSError):
+                    total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+def write_limit_note(path: str | None, kind: str, text: str) -> None:
+    """Append one note ``kind<TAB>text`` (``kind`` a flag word of the records) to ``path``."""
+    if path:
+        with suppress(OSError), open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{kind}\t{text}\n")
+
+
+def read_limit_notes(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """The notes :func:`write_limit_note` wrote, in order, without repeats.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "n.txt")
+    >>> write_limit_note(path, "prozesse", "a"); write_limit_note(path, "prozesse", "a")
+    >>> read_limit_notes(path)
+    [('prozesse', 'a')]
+    """
+    if not os.path.isfile(path):
+        return []
+    notes: list[tuple[str, str]] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        kind, _, text = line.partition("\t")
+        if text and (kind, text) not in notes:
+            notes.append((kind, text))
+    return notes

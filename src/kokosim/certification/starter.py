@@ -37,26 +37,32 @@ import importlib
 import json
 import os
 import random
+import resource
 import select
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from kokosim.certification.sandbox import (
     KERNEL_ENV,
+    LIMIT_NOTES_ENV,
     SandboxLimits,
     bwrap_available,
+    hand_over,
     sandbox_prefix,
+    sandbox_uid,
     socket_folder,
+    write_limit_note,
 )
 
-__all__ = ["PRELOAD", "SOCKET_ENV", "WORKSPACE", "Zygote", "launch", "serve"]
+__all__ = ["PRELOAD", "SOCKET_ENV", "WORKSPACE", "Zygote", "launch", "serve",
+           "starter_environment"]
 
 #: Modules the starter imports once (the course notebooks' heavy imports). Not
 #: ``matplotlib_inline``: importing it registers IPython hooks, which must happen in the kernel.
@@ -64,7 +70,7 @@ PRELOAD = ("numpy", "pandas", "scipy.sparse", "scipy.spatial", "networkx", "matp
            "mesa", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "kokosim.neighbourhood", "kokosim.neighbourhood.runs", "kokosim.neighbourhood.scenarios",
            "kokosim.escalation", "kokosim.classics", "kokosim.stakeholders", "kokosim.praevention",
-           "kokosim.certification.cellcpu")
+           "kokosim.certification.cellcpu", "kokosim.certification.kernelwarnings")
 #: Environment variable through which the grading process tells launchers the starter's socket.
 SOCKET_ENV = "KOKOSIM_ZYGOTE"
 #: Working folder of a kernel inside the sandbox (emptied before each kernel).
@@ -192,15 +198,35 @@ def _become_kernel(connection_file: str, environment: Mapping[str, str],
         os._exit(code)
 
 
+def _tasks() -> int:
+    """Processes and threads of this sandbox's uid (what ``RLIMIT_NPROC`` counts)."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and entry != "1":
+            with suppress(OSError):
+                count += len(os.listdir(f"/proc/{entry}/task"))
+    return count
+
+
 def _wait(pid: int, conn: socket.socket) -> int:
-    """Wait for kernel ``pid``; kill it if the launcher goes away. Return its exit code."""
+    """Wait for kernel ``pid``; kill it if the launcher goes away. Return its exit code.
+
+    Twice a second the sandbox's tasks are counted; when they reach the process limit (a fork
+    bomb stays there) the launcher is told at once, while it still waits for the kernel.
+    """
     pidfd = os.pidfd_open(pid)
+    limit, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    told = False
     try:
         while True:
-            ready, _, _ = select.select([pidfd, conn], [], [])
+            ready, _, _ = select.select([pidfd, conn], [], [], 0.5)
+            if not told and 0 < limit <= _tasks() + 2:
+                told = True
+                with suppress(OSError):
+                    _send(conn, {"limit": "prozesse", "processes": limit})
             if pidfd in ready:
                 break
-            if not conn.recv(1 << 16):  # launcher killed: the kernel must go too
+            if conn in ready and not conn.recv(1 << 16):  # launcher gone: the kernel goes too
                 with suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
                 break
@@ -297,19 +323,25 @@ def _extra_files(folder: str, limit: int = MAX_REQUEST // 2) -> dict[str, str]:
 
 
 def launch(socket_path: str, connection_file: str, cwd: str,
-           options: Sequence[str] = ()) -> int | None:
+           options: Sequence[str] = (), *, watch: Callable[[], bool] | None = None,
+           notes: str | None = None) -> int | None:
     """Start a kernel through the starter and wait for it (the kernelspec launcher's job).
 
     ``options`` are passed to ipykernel
-    (:func:`~kokosim.certification.sandbox.kernel_arguments`).
+    (:func:`~kokosim.certification.sandbox.kernel_arguments`). ``watch`` is asked twice a
+    second; when it returns ``True`` the kernel is stopped. A kernel whose sandbox reached the
+    process limit is noted in ``notes`` (:func:`~kokosim.certification.sandbox.write_limit_note`).
 
     Returns the kernel's exit code, or ``None`` if no starter answers (the caller then starts
     the kernel on its own).
     """
+    folder = os.stat(os.path.dirname(connection_file))
+    if os.geteuid() == 0 and folder.st_uid != 0:  # the starter's kernels run as that uid
+        hand_over([connection_file], folder.st_uid)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(socket_path)
-        env = {k: v for k, v in os.environ.items() if k != SOCKET_ENV}
+        env = {k: v for k, v in os.environ.items() if k not in (SOCKET_ENV, LIMIT_NOTES_ENV)}
         _send(conn, {"connection_file": connection_file, "env": env,
                      "options": list(options), "files": _extra_files(cwd)})
         answer = _receive(conn)
@@ -322,10 +354,36 @@ def launch(socket_path: str, connection_file: str, cwd: str,
         return None
     with conn:
         with suppress(OSError, ValueError):
-            result = _receive(conn)
-            if result is not None and "exit" in result:
-                return int(result["exit"])
+            while True:
+                ready, _, _ = select.select([conn], [], [], 0.5)
+                if not ready:
+                    if watch is not None and watch():
+                        return 1  # closing the connection makes the starter kill the kernel
+                    continue
+                result = _receive(conn)
+                if result is None:
+                    break
+                if result.get("limit") == "prozesse":
+                    write_limit_note(notes, "prozesse", f"Prozessgrenze ({result['processes']} "
+                                     "Prozesse und Threads je Kernel) erreicht; übrige Prozesse "
+                                     "nach dem Kernel beendet")
+                    continue
+                if "exit" in result:
+                    return int(result["exit"])
+                break
     return 1  # the starter died while the kernel ran
+
+
+def starter_environment() -> dict[str, str]:
+    """The kernel starter's own environment: a search path and a UTF-8 locale, nothing else.
+
+    Examples
+    --------
+    >>> sorted(starter_environment())
+    ['LANG', 'LC_ALL', 'PATH']
+    """
+    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8"}
 
 
 class Zygote:
@@ -362,6 +420,8 @@ class Zygote:
             return False
         self.stop()
         self.kernels.mkdir(parents=True, exist_ok=True)
+        uid = sandbox_uid(os.getpid())
+        hand_over([self.kernels], uid)
         with suppress(FileNotFoundError):
             self.socket_path.unlink()
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -370,12 +430,15 @@ class Zygote:
         kernels = os.path.realpath(self.kernels)
         command = sandbox_prefix(
             self.limits, bwrap=bwrap, workdir=self.workdir, course_root=self.course_root,
-            mounts=["--bind", kernels, kernels], chdir="/tmp", font_cache=self.font_cache)
+            mounts=["--bind", kernels, kernels], chdir="/tmp", font_cache=self.font_cache,
+            uid=uid)
         command += [sys.executable, "-m", "kokosim.certification.starter",
                     str(listener.fileno()), kernels]
+        # Nothing of the grading process's environment: each kernel gets the allow-listed
+        # environment its launcher sends.
         self.process = subprocess.Popen(command, pass_fds=[listener.fileno()],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        start_new_session=True)
+                                        start_new_session=True, env=starter_environment())
         listener.close()
         assert self.process.stdout is not None
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)

@@ -28,9 +28,17 @@ def status_text(workdir: Workdir) -> str:
              f"Notenbuch: {workdir.db_url}",
              f"Sandbox: {sandbox_mode(workdir.limits)}; Zeitlimit {workdir.limits.cell_timeout} s "
              f"je Zelle, CPU {workdir.limits.cpu_seconds} s je Notebook-Kernel, Speicher "
-             f"{workdir.limits.memory_mb} MiB; Kernelstarter "
+             f"{workdir.limits.memory_mb} MiB, {workdir.limits.processes} Prozesse, "
+             f"{workdir.limits.disk_mb} MiB Speicherplatz, Ausgabe "
+             f"{workdir.limits.cell_output_kb} KiB je Zelle; Kernelstarter "
              f"{'vorgewärmt' if workdir.limits.warm_kernels else 'aus'}; Abbildungen beim "
-             f"Bewerten {'an' if workdir.limits.figures else 'aus'}", ""]
+             f"Bewerten {'an' if workdir.limits.figures else 'aus'}"]
+    unsafe = sorted(f"{module} {student}" for module, by_student in records.items()
+                    for student, record in by_student.items() if not record.sandboxed)
+    if unsafe:
+        lines.append(f"ACHTUNG: {len(unsafe)} Bewertung(en) UNSICHER ohne Dateisystem-Sandbox "
+                     f"(--ohne-sandbox-UNSICHER): {', '.join(unsafe)}")
+    lines.append("")
     for module in workdir.course.modules:
         mine = [r for r in rows if r.module == module.id]
         states = Counter(r.state for r in mine)

@@ -31,6 +31,7 @@ import csv
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from kokosim._atomic import atomic_write
 from kokosim._nbgrader import ensure_tool_path, quiet_api
+from kokosim.certification.database import check_database, prepare_db_url
 from kokosim.certification.sandbox import KERNEL_NAME, SandboxLimits, write_kernelspec
 from kokosim.courseconfig import Course, load_course
 
@@ -255,8 +257,12 @@ def _inside(path: Path, parent: Path) -> bool:
 def init_workdir(root: str | os.PathLike[str],
                  students_csv: str | os.PathLike[str] | None = None, *,
                  course_config: str | os.PathLike[str] = ".",
-                 db_url: str | None = None, limits: SandboxLimits | None = None) -> Workdir:
+                 db_url: str | None = None, limits: SandboxLimits | None = None,
+                 db_passfile: str | os.PathLike[str] | None = None) -> Workdir:
     """Create a work directory and import the trainees into the gradebook.
+
+    Nothing is left behind when it fails: the database is tried before anything is written,
+    and a work directory that cannot be completed is removed again.
 
     Parameters
     ----------
@@ -270,7 +276,10 @@ def init_workdir(root: str | os.PathLike[str],
         or its ``kurs.toml`` (see :func:`kokosim.courseconfig.load_course`).
     db_url : str, optional
         Gradebook URL, e.g. ``postgresql://user@host/kokosim``; default SQLite in ``root``.
+        Checked and completed by :func:`kokosim.certification.database.prepare_db_url`.
     limits : SandboxLimits, optional
+    db_passfile : path, optional
+        libpq password file for a PostgreSQL gradebook (else ``PGPASSFILE`` or ``~/.pgpass``).
 
     Raises
     ------
@@ -286,15 +295,32 @@ def init_workdir(root: str | os.PathLike[str],
     if root.exists() and any(root.iterdir()):
         raise ValueError(f"Arbeitsverzeichnis {root} ist nicht leer")
     students = read_students(students_csv) if students_csv is not None else []
-    root.mkdir(parents=True, exist_ok=True)
-    workdir = Workdir(root=root, course_config=course.path.absolute(),
-                      db_url=db_url or f"sqlite:///{root / 'gradebook.db'}",
-                      limits=limits or SandboxLimits())
-    workdir.save()
-    with workdir.gradebook() as gb:
-        for record in students:
-            gb.update_or_create_student(record["id"], first_name=record["first_name"],
-                                        last_name=record["last_name"], email=record["email"])
+    db_url = prepare_db_url(db_url, db_passfile)
+    if db_url is not None:
+        check_database(db_url)
+    created = not root.exists()
+    # Private: gradebook, submissions and feedback of every trainee (other users on a hub).
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        workdir = Workdir(root=root, course_config=course.path.absolute(),
+                          db_url=db_url or f"sqlite:///{root / 'gradebook.db'}",
+                          limits=limits or SandboxLimits())
+        workdir.save()
+        with workdir.gradebook() as gb:
+            for record in students:
+                gb.update_or_create_student(record["id"], first_name=record["first_name"],
+                                            last_name=record["last_name"], email=record["email"])
+    except BaseException:
+        # Leave the folder as it was: removed if init made it, else empty again.
+        if created:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            for child in root.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise
     return workdir
 
 
