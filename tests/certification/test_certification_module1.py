@@ -21,7 +21,6 @@ from test_certification_e2e import read_csv, require_sandbox, snapshot
 
 from kokosim.certification.cli import main
 from kokosim.certification.feedback import find_leaks, hidden_lines
-from kokosim.certification.sandbox import bwrap_available
 from kokosim.courseconfig import load_course, notebook_points
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: the course root
@@ -93,10 +92,7 @@ def test_sandbox_hides_the_repository(graded):
     _, seen, found = line.strip().split(" ", 2)
     assert int(seen) > 0  # it saw the notebooks that installed packages ship
     found = json.loads(found)
-    if bwrap_available():
-        assert all("site-packages" in path for path in found), found
-    else:  # KOKOSIM_ALLOW_NO_BWRAP=1: without bubblewrap the masters are visible (documented)
-        assert any(path.startswith(str(COURSE.source_dir)) for path in found), found
+    assert all("site-packages" in path for path in found), found  # never a master
 
 
 def test_feedback_has_no_hidden_tests_of_the_masters(graded):

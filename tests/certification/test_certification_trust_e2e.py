@@ -3,7 +3,7 @@ the platform's documented format; certificates verify (issue 15).
 
 One cohort of the tiny synthetic course (``samples``) goes through init, intake, grade, manual
 grading, feedback, all exports, certificates and ``verify``. Needs bubblewrap like
-``test_certification_e2e`` (or ``KOKOSIM_ALLOW_NO_BWRAP=1``).
+``test_certification_e2e``.
 """
 
 from __future__ import annotations
