@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from kokosim._atomic import atomic_write
+from kokosim._cli import use_german_argparse
 from kokosim._nbgrader import ensure_tool_path, load_config
 from kokosim.courseconfig import load_course
 
@@ -401,6 +402,7 @@ def check(root: str | Path = Path("."), modules: Sequence[str] | None = None) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
+    use_german_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m kokosim.coursebuild",
         description="Erzeugt die Kopien für Teilnehmende (moduleN/) aus den Master-Notebooks "

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kokosim._cli import use_german_argparse
 from kokosim.certification.database import shown_url
 from kokosim.certification.sandbox import SandboxLimits, sandbox_mode
 
@@ -55,8 +56,32 @@ def _export_format(text: str) -> str:
     return text
 
 
+def _module_command(commands: argparse._SubParsersAction, name: str,
+                    help_text: str) -> argparse.ArgumentParser:
+    """A subcommand that takes the work directory and a module."""
+    command = commands.add_parser(name, help=help_text)
+    command.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
+    command.add_argument("module", metavar="MODUL", help="z. B. module1")
+    return command
+
+
+def _add_exchange(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--austausch", default=None, metavar="ORDNER",
+                         help="nbgrader-Austauschordner (Standard /srv/nbgrader/exchange)")
+
+
+def _add_intake_checks(command: argparse.ArgumentParser) -> None:
+    """Deadline and size limit, the same for zip inboxes and the hub's exchange."""
+    command.add_argument("--frist", type=_deadline, metavar="ZEITPUNKT",
+                         help="Abgabefrist des Moduls (z. B. 2026-12-01T23:59); später "
+                              "eingegangene Abgaben werden als verspätet vermerkt")
+    command.add_argument("--max-mb", type=int, default=50, metavar="MIB",
+                         help="größte erlaubte entpackte Größe je Abgabe (Standard 50)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with German help texts."""
+    use_german_argparse()
     parser = argparse.ArgumentParser(
         prog="kokosim-cert",
         description="Zertifizierung: Abgaben annehmen, in einer Sandbox automatisch bewerten, "
@@ -96,45 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
                       help="jeden Kernel neu starten statt aus dem vorgewärmten Kernelstarter "
                            "(langsamer; zur Fehlersuche)")
 
-    intake = commands.add_parser("intake", help="Abgaben aus einem Eingangsordner übernehmen")
-    intake.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
-    intake.add_argument("module", metavar="MODUL", help="z. B. module1")
+    intake = _module_command(commands, "intake",
+                             "Abgaben aus einem Eingangsordner übernehmen")
     intake.add_argument("inbox", metavar="EINGANG",
                         help="Ordner mit je einer Datei KENNUNG.zip oder KENNUNG.ipynb")
-    intake.add_argument("--frist", type=_deadline, metavar="ZEITPUNKT",
-                        help="Abgabefrist des Moduls (z. B. 2026-12-01T23:59); später "
-                             "eingegangene Abgaben werden als verspätet vermerkt")
-    intake.add_argument("--max-mb", type=int, default=50, metavar="MIB",
-                        help="größte erlaubte entpackte Größe je Abgabe (Standard 50)")
+    _add_intake_checks(intake)
 
-    release = commands.add_parser(
-        "release", help="Modul über den Austauschordner des JupyterHub veröffentlichen")
-    release.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
-    release.add_argument("module", metavar="MODUL", help="z. B. module1")
-    release.add_argument("--austausch", default=None, metavar="ORDNER",
-                         help="nbgrader-Austauschordner (Standard /srv/nbgrader/exchange)")
+    release = _module_command(commands, "release",
+                              "Modul über den Austauschordner des JupyterHub veröffentlichen")
+    _add_exchange(release)
     release.add_argument("--rueckmeldungen", action="store_true",
                          help="statt der Aufgaben die Rückmeldungen (aus 'feedback') "
                               "veröffentlichen")
 
-    collect = commands.add_parser(
-        "collect", help="Abgaben eines Moduls aus dem Austauschordner des JupyterHub übernehmen")
-    collect.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
-    collect.add_argument("module", metavar="MODUL", help="z. B. module1")
-    collect.add_argument("--austausch", default=None, metavar="ORDNER",
-                         help="nbgrader-Austauschordner (Standard /srv/nbgrader/exchange)")
-    collect.add_argument("--frist", type=_deadline, metavar="ZEITPUNKT",
-                         help="Abgabefrist des Moduls (wie bei 'intake')")
-    collect.add_argument("--max-mb", type=int, default=50, metavar="MIB",
-                         help="größte erlaubte Größe je Abgabe (Standard 50)")
+    collect = _module_command(
+        commands, "collect",
+        "Abgaben eines Moduls aus dem Austauschordner des JupyterHub übernehmen")
+    _add_exchange(collect)
+    _add_intake_checks(collect)
     collect.add_argument("--ohne-eigentuemerpruefung", action="store_true",
                          help="nicht prüfen, dass der Abgabeordner dem Systembenutzer der "
                               "Kennung gehört (nur wenn alle Hub-Benutzer dieselbe "
                               "Benutzerkennung haben)")
 
-    grade = commands.add_parser("grade", help="Abgaben eines Moduls automatisch bewerten")
-    grade.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
-    grade.add_argument("module", metavar="MODUL")
+    grade = _module_command(commands, "grade", "Abgaben eines Moduls automatisch bewerten")
     grade.add_argument("--student", action="append", metavar="KENNUNG",
                        help="nur diese Person (mehrfach möglich)")
     grade.add_argument("--jobs", type=int, metavar="N",
@@ -147,9 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "Musterlösungen und Notenbuch lesen); nur für Probeläufe, jede Note "
                             "wird als unsicher vermerkt")
 
-    feedback = commands.add_parser("feedback", help="HTML-Rückmeldungen erzeugen")
-    feedback.add_argument("workdir", metavar="ARBEITSVERZEICHNIS")
-    feedback.add_argument("module", metavar="MODUL")
+    _module_command(commands, "feedback", "HTML-Rückmeldungen erzeugen")
 
     export = commands.add_parser(
         "export", help="Noten exportieren: CSV, Moodle (Notenimport, Bewertungstabelle), ILIAS",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kokosim._atomic import atomic_open
+from kokosim._cli import use_german_argparse
 from kokosim.neighbourhood.scenarios import SCENARIOS, scenario_title
 
 __all__ = ["main", "build_parser"]
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["run", "neue_unterkunft", "--steps", "5"]).steps
     5
     """
+    use_german_argparse()
     parser = argparse.ArgumentParser(
         prog="kokosim",
         description="Stadtteilmodell für kommunales Konfliktmanagement: Szenarien simulieren "
