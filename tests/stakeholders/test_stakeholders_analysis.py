@@ -69,9 +69,9 @@ def test_case_map_brokers_and_centralities(case: StakeholderMap) -> None:
     assert {"Bürgerverein Nord", "KMS-Koordination (ich)", "Integrationsbüro Musterstadt"} \
         <= set(top)
     table = centralities(case)
-    cut_off = ["Landesaufnahmebehörde (fiktiv)", "Kita Lindenweg (fiktiv)"]
+    cut_off = ["Kita Lindenweg (fiktiv)"]
     assert table.loc[cut_off, "Eigenvektor"].isna().all()
-    assert table["Eigenvektor"].notna().sum() == 22
+    assert table["Eigenvektor"].notna().sum() == 25
     # the conflict and the broken relation of the Bürgerverein do not count as ties
     assert table.loc["Bürgerverein Nord", "Verbindungen"] == 7
 
@@ -100,8 +100,8 @@ def test_silos_are_seeded_and_separate_groups(case: StakeholderMap) -> None:
     first, second = silos(case, seed=4), silos(case, seed=4)
     pd.testing.assert_frame_equal(first, second)
     groups = first.groupby("Silo").groups
-    separate = {"Landesaufnahmebehörde (fiktiv)", "Wohnungsbaugesellschaft Nord (fiktiv)",
-                "Sozialwerk Nord gGmbH (fiktiv)"}
+    separate = {"Sozialdezernat", "Bauordnungsamt", "Zuweisungsstelle des Landes (fiktiv)",
+                "Wohnungsbaugesellschaft Nord (fiktiv)", "Sozialwerk Nord gGmbH (fiktiv)"}
     assert any(set(members) == separate for members in groups.values())
     assert first.loc["Kita Lindenweg (fiktiv)", "Silogröße"] == 1
     sizes = first.drop_duplicates("Silo").set_index("Silo")["Silogröße"].sort_index()
@@ -119,12 +119,9 @@ def test_isolated_and_articulation_points(case: StakeholderMap) -> None:
 
 def test_no_path_to_self(case: StakeholderMap) -> None:
     table = no_path_to_self(case)
-    assert table.index.tolist() == ["Landesaufnahmebehörde (fiktiv)",
-                                    "Wohnungsbaugesellschaft Nord (fiktiv)",
-                                    "Sozialwerk Nord gGmbH (fiktiv)"]
-    assert table["Einfluss"].tolist() == [7, 5, 3]
-    assert no_path_to_self(case, min_influence=6).index.tolist() == [
-        "Landesaufnahmebehörde (fiktiv)"]
+    assert table.index.tolist() == ["Kita Lindenweg (fiktiv)"]
+    assert table["Einfluss"].tolist() == [3]
+    assert no_path_to_self(case, min_influence=4).empty
     assert "Kita Lindenweg (fiktiv)" in no_path_to_self(case, min_influence=0).index
     with pytest.raises(ValueError, match="is_self"):
         no_path_to_self(_chain("A", "B"))
@@ -148,7 +145,7 @@ def test_case_map_camps(case: StakeholderMap) -> None:
     assert camps_without_cooperation(case) == [("pro", "contra")]
     table = influence_by_camp(case)
     assert table.index.tolist() == ["pro", "neutral", "contra"]
-    assert table.loc["pro", "Einfluss"] == 48
+    assert table.loc["pro", "Einfluss"] == 41
     # "Ev. Kirchengemeinde" is pro and neutral: it counts in both camps.
     assert "Ev. Kirchengemeinde Nord (fiktiv)" in table.loc["pro", "Mitglieder"]
     assert "Ev. Kirchengemeinde Nord (fiktiv)" in table.loc["neutral", "Mitglieder"]
@@ -183,18 +180,18 @@ def test_mendelow_threshold() -> None:
 
 def test_conflicts_and_hotspots(case: StakeholderMap) -> None:
     table = conflicts(case)
-    assert len(table) == 7
-    assert table["Stufe"].tolist() == [6, 5, 4, 4, 4, 3, 2]
+    assert len(table) == 8
+    assert table["Stufe"].tolist() == [6, 5, 4, 4, 4, 3, 3, 2]
     top = table.iloc[0]
     assert (top["Stufenname"], top["Ebene"]) == ("Drohstrategien", "win-lose")
     assert top["Empfehlung"].startswith("Vermittlung/Mediation")
     spots = conflict_hotspots(case)
-    assert spots.index[0] == "Anwohnerinitiative Lindenweg (fiktiv)"
+    assert spots.index[:2].tolist() == ["Sozialdezernat", "Anwohnerinitiative Lindenweg (fiktiv)"]
     assert spots.loc["Anwohnerinitiative Lindenweg (fiktiv)", "Konflikte"] == 3
     assert spots.loc["Anwohnerinitiative Lindenweg (fiktiv)", "Höchste Stufe"] == 4
     assert set(spots.index) == {"Anwohnerinitiative Lindenweg (fiktiv)",
                                 "Wählergemeinschaft Nord (fiktiv)", "Sozialdezernat"}
-    assert len(conflict_hotspots(case, min_conflicts=1)) == 10
+    assert len(conflict_hotspots(case, min_conflicts=1)) == 11
 
 
 def test_conflicts_without_stage() -> None:
@@ -232,18 +229,17 @@ def test_case_map_unbalanced_triad(case: StakeholderMap) -> None:
     assert triads.values.tolist() == [["Ratsfraktion Mitte (fiktiv)",
                                        "Wählergemeinschaft Nord (fiktiv)",
                                        "Bezirksvertretung Nord", "− + +"]]
-    assert structural_balance(case)["triaden"] == 4
+    assert structural_balance(case)["triaden"] == 5
 
 
 def test_summary_of_the_case_map(case: StakeholderMap) -> None:
     text = summary(case)
     assert text.startswith("Akteurslandkarte: 26 Akteure, 1 Themenknoten, 47 Beziehungen.")
-    assert "Ohne Verbindung zur Koordination (KMS-Koordination (ich)): Landesaufnahmebehörde" \
-        in text
+    assert "Ohne Verbindung zur Koordination (KMS-Koordination (ich)): Kita Lindenweg" in text
     assert "isolierte Akteure: Kita Lindenweg (fiktiv)" in text
     assert "Lager ohne Kooperation miteinander: pro – contra." in text
     assert "höchste Glasl-Stufe 6 (Drohstrategien)" in text
-    assert "Unausgeglichene Dreiecke: 1 von 4." in text
+    assert "Unausgeglichene Dreiecke: 1 von 5." in text
 
 
 def test_empty_map() -> None:

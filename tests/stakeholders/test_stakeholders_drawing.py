@@ -67,7 +67,7 @@ def test_fisher_notation_artists(case_figure: Figure) -> None:
     assert len(zigzags) == count["konflikt"]
     assert all(len(line.get_xdata()) > 8 for line in zigzags)  # a zigzag, not a straight line
     assert sorted(t.get_text() for t in _artists(case_figure, "stage")) == \
-        ["2", "3", "4", "4", "4", "5", "6"]
+        ["2", "3", "3", "4", "4", "4", "5", "6"]
     # crossed line: the line itself and two strokes per broken relation
     assert len(_artists(case_figure, "relation:unterbrochen")) == 3 * count["unterbrochen"]
     assert len(_artists(case_figure, "self")) == 1
@@ -77,7 +77,7 @@ def test_fisher_notation_artists(case_figure: Figure) -> None:
 def test_circle_size_grows_with_influence(case_figure: Figure) -> None:
     circles = {a.get_gid(): a for a in case_figure.axes[0].patches if isinstance(a, Circle)}
     big = circles["actor:Bürgermeisteramt"].get_radius()  # influence 8
-    small = circles["actor:SV Nord 1921 (fiktiv)"].get_radius()  # influence 1
+    small = circles["actor:Werbegemeinschaft Nordmarkt (fiktiv)"].get_radius()  # influence 2
     assert big > small
     assert circles["actor:Online-Gruppe „Wir in Nord“ (fiktiv)"].get_linestyle() == "--"
     assert circles["actor:Sozialdezernat"].get_facecolor()[:3] == pytest.approx(
