@@ -16,7 +16,7 @@ NODE_DIR := $(VENV)/node
 # The grading sandbox: `kokosim-cert grade` refuses to run without it.
 SANDBOX_TOOLS := bwrap:bubblewrap setpriv:util-linux
 
-.PHONY: lab test bench students system-tools sandbox-tools staff hub-tools lock
+.PHONY: lab autor test bench students system-tools sandbox-tools staff hub-tools lock
 
 # Exact versions from requirements.lock (one set for lab, tests, Binder and the hub image).
 $(STAMP): pyproject.toml requirements.lock
@@ -59,16 +59,26 @@ system-tools:
 sandbox-tools:
 	$(call install_tools,$(SANDBOX_TOOLS),install them as root: 'apt-get install bubblewrap'; without them kokosim-cert grade refuses to grade)
 
-# Certification staff: the venv plus the grading sandbox.
+# Certification staff: the venv plus the grading sandbox (JupyterLab with formgrader: make autor).
 staff: $(STAMP) sandbox-tools
 	@$(BIN)/kokosim-cert --help >/dev/null && echo "kokosim-cert bereit (Leitfaden: course/Leitfaden_Zertifizierung.md)"
 
 # JupyterLab refuses to run as root (containers, Binder-like machines) without --allow-root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_START ?= course/index.ipynb
+# Jupyter settings of a role: one folder per role in jupyter/ (jupyter/README.md), the same that
+# Binder's `start` and the hub (hub/jupyterhub_config.py) use. The test
+# tests/course/test_trainee_workspace.py starts JupyterLab from what `make -n lab`/`autor` print.
+ROLE_CONFIG = JUPYTER_CONFIG_PATH=$(abspath jupyter/$(1))
 
+# Trainees: German JupyterLab, the notebooks and nbgrader's Validate button, no instructor tools.
 lab: $(STAMP) sandbox-tools
-	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=. $(LAB_START)
+	$(call ROLE_CONFIG,trainee) $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=. $(LAB_START)
+
+# Authors and certification staff: the same German JupyterLab plus nbgrader's instructor tools
+# (Formgrader, Create Assignment, course list).
+autor: $(STAMP) sandbox-tools
+	$(call ROLE_CONFIG,staff) $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=. $(LAB_START)
 
 test: $(STAMP) system-tools hub-tools
 	$(BIN)/python -m pytest

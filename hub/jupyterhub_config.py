@@ -47,6 +47,8 @@ from pathlib import Path
 c = get_config()  # noqa: F821  (provided by JupyterHub)
 
 HERE = Path(__file__).resolve().parent
+#: Jupyter settings per role, the same folders `make lab` and Binder use (jupyter/README.md).
+ROLE_SETTINGS = HERE.parent / "jupyter"
 VENV_BIN = Path(sys.executable).parent
 USER_PYTHON = Path(os.environ.get("KOKOSIM_USER_PYTHON", sys.executable))
 env = os.environ.get
@@ -140,8 +142,11 @@ def pre_spawn_hook(spawner) -> None:  # noqa: ANN001
     spawner.environment.update({
         # nbgrader calls `alembic`; kokosim's tools come from the venv.
         "PATH": f"{USER_PYTHON.parent}:{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
-        # The role's settings first, then the kokosim venv's (extensions, JupyterLab's files).
-        "JUPYTER_CONFIG_PATH": f"{HERE / 'singleuser' / role}:{sys.prefix}/etc/jupyter",
+        # The hub's additions for the role (exchange; trainees: the Assignments tab), then the
+        # role's settings shared with `make lab`/`make autor` and Binder (jupyter/<role>: German,
+        # trainees without instructor tools), then the kokosim venv's (extensions, JupyterLab).
+        "JUPYTER_CONFIG_PATH": f"{HERE / 'singleuser' / role}:{ROLE_SETTINGS / role}"
+                               f":{sys.prefix}/etc/jupyter",
         "JUPYTER_PATH": f"{sys.prefix}/share/jupyter",
         "JUPYTERLAB_DIR": f"{sys.prefix}/share/jupyter/lab",
         "KOKOSIM_EXCHANGE": EXCHANGE,
