@@ -17,6 +17,15 @@ Examples
 >>> course.module("module1").max_points == (course.module("module1").max_auto_points
 ...                                         + course.module("module1").max_manual_points)
 True
+
+A module is passed with enough points in total *and* a minimum of points from the manually
+graded answers (the reflections), so autograded points alone never pass:
+
+>>> module1 = course.module("module1")
+>>> module1.passed(module1.max_auto_points, 0)
+False
+>>> module1.passed(module1.max_auto_points, 0.75 * module1.max_manual_points)
+True
 """
 
 from __future__ import annotations
@@ -51,10 +60,12 @@ CERTIFICATE_RULES: dict[str, str] = {
 }
 
 _MODULE_ID = re.compile(r"module\d+")
+#: Points closer to a mark than this count as reaching it (sums of float scores).
+_ROUNDING = 1e-9
 _COURSE_KEYS = {"title", "issuer"}
 _CERTIFICATE_KEYS = {"rule", "required_modules"}
 _MODULE_KEYS = {"id", "title", "notebooks", "hours", "max_auto_points", "max_manual_points",
-                "pass_points"}
+                "pass_points", "min_manual_points"}
 
 
 class CourseConfigError(ValueError):
@@ -80,6 +91,9 @@ class Module:
         Maximum points of autograded tests and of manually graded answers.
     pass_points : float
         Total points (autograded + manual) needed to pass.
+    min_manual_points : float
+        Points of the manually graded answers (reflections) needed to pass as well; see
+        :meth:`passed`.
     """
 
     id: str
@@ -89,22 +103,43 @@ class Module:
     max_auto_points: float
     max_manual_points: float
     pass_points: float
+    min_manual_points: float
 
     @property
     def max_points(self) -> float:
         """Maximum total points."""
         return self.max_auto_points + self.max_manual_points
 
-    def passed(self, points: float) -> bool:
-        """Whether ``points`` (total of autograded and manual points) pass the module.
+    def passed(self, auto: float, manual: float) -> bool:
+        """Whether autograded points ``auto`` and manual points ``manual`` pass the module.
+
+        Passed only if the total reaches :attr:`pass_points` **and** the manually graded
+        answers reach :attr:`min_manual_points` (both up to float rounding, :data:`_ROUNDING`:
+        the gradebook's scores are sums of floats).
 
         Examples
         --------
-        >>> module = Module("module9", "Test", ("a.ipynb",), 1.0, 10, 5, 9)
-        >>> module.passed(9), module.passed(8.5)
+        >>> module = Module("module9", "Test", ("a.ipynb",), 1.0, 10, 5, 9, 2)
+        >>> module.passed(7, 2), module.passed(6.5, 2), module.passed(10, 1.5)
+        (True, False, False)
+        >>> 4.6 + 2.3 < 6.9  # sums of float scores
+        True
+        >>> Module("module9", "Test", ("a.ipynb",), 1.0, 10, 5, 6.9, 2).passed(4.6, 2.3)
+        True
+        """
+        return (auto + manual >= self.pass_points - _ROUNDING
+                and self.manual_minimum_met(manual))
+
+    def manual_minimum_met(self, manual: float) -> bool:
+        """Whether ``manual`` points of the manually graded answers reach the minimum.
+
+        Examples
+        --------
+        >>> module = Module("module9", "Test", ("a.ipynb",), 1.0, 10, 5, 9, 2)
+        >>> module.manual_minimum_met(2), module.manual_minimum_met(1.5)
         (True, False)
         """
-        return points >= self.pass_points
+        return manual >= self.min_manual_points - _ROUNDING
 
 
 @dataclass(frozen=True)
@@ -173,33 +208,39 @@ class Course:
         module = self.module(module_id)
         return [self.release_dir / module.id / name for name in module.notebooks]
 
-    def certificate_earned(self, points_by_module: Mapping[str, float]) -> bool:
+    def certificate_earned(self, points_by_module: Mapping[str, tuple[float, float]]) -> bool:
         """Whether results earn the certificate under the course's rule.
 
         Parameters
         ----------
-        points_by_module : mapping of str to float
-            Total points per module id; missing modules count as not passed.
+        points_by_module : mapping of str to (float, float)
+            Autograded and manual points per module id (e.g. :class:`NotebookPoints`);
+            missing modules count as not passed. See :meth:`Module.passed`.
 
         Examples
         --------
         >>> course = load_course()
         >>> course.certificate_earned({})
         False
-        >>> full = {m.id: m.max_points for m in course.modules}
+        >>> full = {m.id: NotebookPoints(m.max_auto_points, m.max_manual_points)
+        ...         for m in course.modules}
         >>> course.certificate_earned(full) == course.complete
         True
+        >>> auto_only = {m.id: NotebookPoints(m.max_auto_points, 0) for m in course.modules}
+        >>> course.certificate_earned(auto_only)
+        False
         """
         if self.certificate_rule != "all_modules_passed":  # guarded by the loader
             raise CourseConfigError(f"{self.path}: certificate.rule {self.certificate_rule!r} "
                                     "is not supported")
         return self.complete and all(
-            module.id in points_by_module and module.passed(points_by_module[module.id])
+            module.id in points_by_module and module.passed(*points_by_module[module.id])
             for module in self.modules)
 
 
 class NotebookPoints(NamedTuple):
-    """Points of one notebook from its nbgrader cell metadata."""
+    """Autograded and manual points (of one notebook from its nbgrader cell metadata, or of a
+    trainee's module: :meth:`Course.certificate_earned`)."""
 
     auto: float
     manual: float
@@ -286,10 +327,15 @@ def _parse_module(table: Any, where: str) -> Module:
         max_auto_points=_number(table, "max_auto_points", where),
         max_manual_points=_number(table, "max_manual_points", where),
         pass_points=_number(table, "pass_points", where, positive=True),
+        min_manual_points=_number(table, "min_manual_points", where),
     )
     if module.pass_points > module.max_points:
         raise CourseConfigError(f"{where}, key 'pass_points': {module.pass_points:g} exceeds the "
                                 f"maximum of {module.max_points:g} points")
+    if module.min_manual_points > module.max_manual_points:
+        raise CourseConfigError(f"{where}, key 'min_manual_points': "
+                                f"{module.min_manual_points:g} exceeds max_manual_points "
+                                f"({module.max_manual_points:g})")
     return module
 
 

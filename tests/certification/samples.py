@@ -180,7 +180,8 @@ def write_course(repo: str | Path, modules: tuple[str, ...] = ("module1",),
                  issuer: str = "Musterakademie für Kommunales Konfliktmanagement") -> Path:
     """Write a small course (``repo/course/kurs.toml`` and one master per module).
 
-    Every module has 5 autograded and 2 manual points and passes with 4 points.
+    Every module has 5 autograded and 2 manual points and passes with 4 points, at least 1 of
+    them from the manually graded answer (so the autograded points alone never pass).
 
     Returns
     -------
@@ -194,6 +195,8 @@ def write_course(repo: str | Path, modules: tuple[str, ...] = ("module1",),
     >>> course = load_course(write_course(tempfile.mkdtemp(), ("module1", "module2")))
     >>> [m.max_points for m in course.modules], course.complete
     ([7.0, 7.0], True)
+    >>> course.modules[0].passed(5, 0), course.modules[0].passed(3, 1)
+    (False, True)
     """
     course_dir = Path(repo) / "course"
     entries = []
@@ -207,6 +210,7 @@ hours = {4 + number / 2}
 max_auto_points = 5
 max_manual_points = 2
 pass_points = 4
+min_manual_points = 1
 """)
     text = f"""[course]
 title = "Kommunales Konfliktmanagement (Übungskurs)"

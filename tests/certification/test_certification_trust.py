@@ -21,7 +21,7 @@ from kokosim.certification.records import Decision, ModuleResult, ModuleState
 from kokosim.certification.verification import load_key, normalize_code
 from kokosim.courseconfig import Module
 
-MODULE = Module("module1", "Übungsmodul 1", ("aufgaben.ipynb",), 4, 5, 2, 4)
+MODULE = Module("module1", "Übungsmodul 1", ("aufgaben.ipynb",), 4, 5, 2, 4, 1)
 
 
 def zipped(path: Path, entries: dict[str, bytes]) -> Path:
@@ -84,7 +84,8 @@ def test_restore_metadata_resets_every_grading_field(tmp_path):
 
 def result(student: str, score: float | None, decision: Decision) -> ModuleResult:
     return ModuleResult(student, "A", student, "module1", ModuleState.GRADED, score, 7.0,
-                        decision)
+                        decision, manual_score=None if score is None else 2.0,
+                        min_manual_score=1.0)
 
 
 def test_moodle_worksheet_in_german_keeps_everything_else():

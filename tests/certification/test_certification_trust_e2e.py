@@ -185,17 +185,22 @@ MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", 
                  "Feedback comments"]
 
 
-def test_moodle_worksheet_filled_in_moodles_format(cohort):
-    tmp = cohort["tmp"]
-    template = tmp / "bewertungstabelle.csv"
-    people = ["kopie", "schema", "fremd"]
-    with open(template, "w", encoding="utf-8", newline="") as handle:
+def write_moodle_worksheet(path: Path, people: list[str], maximum: str) -> Path:
+    """A Moodle offline grading worksheet as downloaded (English), one row per person."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(MOODLE_HEADER)
         for number, person in enumerate(people):
             writer.writerow([f"Participant {4711 + number}", f"Vorname-{person} Nachname-{person}",
-                             f"{person}@example.org", "Submitted for grading", "", "14.00", "Yes",
+                             f"{person}@example.org", "Submitted for grading", "", maximum, "Yes",
                              "Monday, 1 June 2026, 12:00 PM", "-", ""])
+    return path
+
+
+def test_moodle_worksheet_filled_in_moodles_format(cohort):
+    tmp = cohort["tmp"]
+    template = write_moodle_worksheet(tmp / "bewertungstabelle.csv", ["kopie", "schema", "fremd"],
+                                      "14.00")
     out = tmp / "bewertung-fertig.csv"
     assert main(["export", str(cohort["work"]), "--format", "moodle-bewertung", "--modul",
                  "module1", "--vorlage", str(template), "--out", str(out)]) == 0

@@ -182,7 +182,7 @@ def test_feedback_scrubs_hidden_tests_outputs_and_survives_stray_delimiters(tmp_
 
 def result(student: str, module: str, decision: Decision) -> ModuleResult:
     return ModuleResult(student, "Vorname", student.title(), module, ModuleState.GRADED, 6.0,
-                        7.0, decision)
+                        7.0, decision, manual_score=2.0, min_manual_score=1.0)
 
 
 def test_certificate_needs_all_five_decided_passes(tmp_path):

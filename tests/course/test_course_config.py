@@ -39,20 +39,39 @@ def test_config_points_equal_notebook_points_and_meet_course_rules():
         assert 0 < module.pass_points <= module.max_points
 
 
+def test_judgement_and_reflections_pass_autograded_points_alone_never():
+    """Issue 13: full autograded points with reflections at 0 never pass; perfect judgement
+    with reflections at 75 % passes every module with margin."""
+    course = load_course(REPO_ROOT)
+    for module in course.modules:
+        assert 0 < module.min_manual_points <= 0.75 * module.max_manual_points, module.id
+        assert not module.passed(module.max_auto_points, 0), module.id
+        three_quarters = 0.75 * module.max_manual_points
+        assert module.passed(module.max_auto_points, three_quarters), module.id
+        assert module.max_auto_points + three_quarters >= module.pass_points + 5, module.id
+        assert module.min_manual_points == int(module.min_manual_points), module.id  # rubric
+
+
 def test_certificate_needs_all_required_modules_passed():
     course = load_course(REPO_ROOT)
     assert course.required_modules == 5
     assert course.issuer.strip()
-    best = {module.id: module.max_points for module in course.modules}
+    best = {module.id: (module.max_auto_points, module.max_manual_points)
+            for module in course.modules}
     assert course.certificate_earned(best) is course.complete
     if course.modules:
         first = course.modules[0]
-        assert not course.certificate_earned({**best, first.id: first.pass_points - 0.5})
+        short = first.pass_points - 0.5 - first.max_manual_points
+        assert not course.certificate_earned({**best, first.id: (short, first.max_manual_points)})
+        no_reflection = (first.max_auto_points, first.min_manual_points - 1)
+        assert not course.certificate_earned({**best, first.id: no_reflection})
 
 
-def test_module_pass_mark_is_inclusive():
-    module = Module("module1", "T", ("a.ipynb",), 1.0, 10.0, 2.0, 7.0)
-    assert module.passed(7.0) and not module.passed(6.99)
+def test_module_pass_mark_and_manual_minimum_are_inclusive():
+    module = Module("module1", "T", ("a.ipynb",), 1.0, 10.0, 2.0, 7.0, 1.0)
+    assert module.passed(6.0, 1.0) and not module.passed(5.99, 1.0)
+    assert module.passed(9.0, 1.0) and not module.passed(10.0, 0.99)
+    assert module.manual_minimum_met(1.0) and not module.manual_minimum_met(0.5)
     assert module.max_points == 12.0
 
 
@@ -91,6 +110,13 @@ def test_copy_of_config_loads(config_copy):
     ('rule = "all_modules_passed"', 'rule = "some"', r"\[certificate\], key 'rule': 'some' is not supported"),
     ('id = "module1"', 'id = "modul eins"', r"key 'id': 'modul eins' must look like 'module1'"),
     ("required_modules = 5", "required_modules = 0", r"key 'required_modules': 0 must be a whole number"),
+    ("min_manual_points = 6", "min_manual_points = 13",
+     r"#1 \(module1\), key 'min_manual_points': 13 exceeds max_manual_points \(12\)"),
+    ("min_manual_points = 6", "min_manual_points = -1",
+     r"key 'min_manual_points': -1 must be a number >= 0"),
+    ("min_manual_points = 6", 'min_manual_points = "6"',
+     r"key 'min_manual_points': '6' must be a number >= 0"),
+    ("min_manual_points = 6", "", r"\[\[modules\]\] #1: missing key\(s\) min_manual_points"),
 ])
 def test_loader_errors_name_file_key_and_problem(config_copy, old, new, message):
     _edit(config_copy, old, new)

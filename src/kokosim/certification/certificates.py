@@ -6,8 +6,10 @@ the overview are :data:`kokosim.certification.export.DECISION_WORDS` and, for th
 
 A trainee gets a certificate if the course's rule (``kurs.toml``, :mod:`kokosim.courseconfig`)
 is met by the modules whose pass is *decided*: graded, no blocking flag, no manual grading
-open. The PDF uses DejaVu Sans shipped with matplotlib (a dependency), so names in any
-European script print correctly; without it, fpdf2's core font (Latin-1) is used.
+open, and passed with the minimum of manually graded points
+(:meth:`kokosim.courseconfig.Module.passed`). The PDF uses DejaVu Sans shipped with matplotlib
+(a dependency), so names in any European script print correctly; without it, fpdf2's core font
+(Latin-1) is used.
 
 Every certificate carries a verification code (:mod:`kokosim.certification.verification`):
 printed at the bottom, stored in the PDF metadata (``/Keywords``) and, with the SHA-256 of the
@@ -29,7 +31,13 @@ import matplotlib
 from fpdf import FPDF
 
 from kokosim._atomic import atomic_write
-from kokosim.certification.export import DECISION_WORDS, YES_NO, collect_results, flag_codes
+from kokosim.certification.export import (
+    DECISION_WORDS,
+    YES_NO,
+    collect_results,
+    flag_codes,
+    result_notes,
+)
 from kokosim.certification.records import Decision, FlagKind, ModuleResult, ModuleState
 from kokosim.certification.verification import (
     PDF_KEYWORD,
@@ -81,33 +89,39 @@ class Certificate:
 def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certificate]:
     """The certificates the results earn under the course's rule.
 
-    Only decided passes count (see :attr:`ModuleResult.decided_pass`).
+    Only decided passes count (see :attr:`ModuleResult.decided_pass`), and the course's rule
+    checks their autograded and manual points again.
 
     Examples
     --------
     >>> from kokosim.courseconfig import Module
     >>> course = Course(Path("kurs.toml"), "Übungskurs", "Akademie", "all_modules_passed", 2,
-    ...                 tuple(Module(f"module{n}", f"Modul {n}", ("a.ipynb",), 4, 5, 2, 4)
+    ...                 tuple(Module(f"module{n}", f"Modul {n}", ("a.ipynb",), 4, 5, 2, 4, 1)
     ...                       for n in (1, 2)))
-    >>> def row(module, decision):
+    >>> def row(module, decision, manual=2.0):
     ...     return ModuleResult("tn1", "Aylin", "Öztürk", module, ModuleState.GRADED, 6.0, 7.0,
-    ...                         decision)
+    ...                         decision, manual_score=manual, min_manual_score=1.0)
     >>> earned_certificates(course, [row("module1", Decision.PASSED),
     ...                              row("module2", Decision.OPEN)])
     []
     >>> [c.name for c in earned_certificates(course, [row("module1", Decision.PASSED),
     ...                                               row("module2", Decision.PASSED)])]
     ['Aylin Öztürk']
+    >>> earned_certificates(course, [row("module1", Decision.PASSED),
+    ...                              row("module2", Decision.PASSED, manual=0.0)])
+    []
     """
     by_student: dict[str, list[ModuleResult]] = defaultdict(list)
     for row in rows:
         by_student[row.student_id].append(row)
     found = []
     for student, results in sorted(by_student.items()):
-        decided = {r.module: r.score for r in results if r.decided_pass and r.score is not None}
-        if not course.certificate_earned(decided):
+        decided = {r.module: r for r in results if r.decided_pass and r.score is not None
+                   and r.manual_score is not None}
+        if not course.certificate_earned({module: (r.auto_score, r.manual_score)
+                                          for module, r in decided.items()}):
             continue
-        modules = tuple((m.id, m.title, decided[m.id], m.max_points, m.hours)
+        modules = tuple((m.id, m.title, decided[m.id].score, m.max_points, m.hours)
                         for m in course.modules)
         unsafe = any(flag.kind is FlagKind.NO_SANDBOX for r in results if r.module in decided
                      for flag in r.flags)
@@ -192,7 +206,7 @@ def overview_chart(course: Course, rows: list[ModuleResult]) -> bytes:
     Examples
     --------
     >>> from kokosim.courseconfig import Module
-    >>> module = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4)
+    >>> module = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4, 1)
     >>> course = Course(Path("kurs.toml"), "Übungskurs", "Akademie", "all_modules_passed", 1,
     ...                 (module,))
     >>> overview_chart(course, [])[:4]
@@ -238,7 +252,9 @@ def _overview_rows(course: Course, rows: list[ModuleResult],
                   else german_number(r.score, None) for m in course.modules]
         passed = [DECISION_WORDS[results[m.id].decision if m.id in results else Decision.OPEN]
                   for m in course.modules]
-        notes = "; ".join(f"{m}: {flag_codes(r.flags)}" for m, r in results.items() if r.flags)
+        notes = "; ".join(f"{m}: {text}" for m, r in results.items()
+                          if (text := "; ".join(filter(None, (flag_codes(r.flags),
+                                                              result_notes(r))))))
         body.append([student, first.name, *scores, *passed, notes,
                      YES_NO[student in certified]])
     return header, body
@@ -287,7 +303,8 @@ td,th{{border:1px solid #999;padding:2px 6px}}</style></head><body>
 <h1>Kohortenübersicht: {html.escape(course.title)}</h1>
 <p>Stand {issued:%d.%m.%Y}; {len(certificates)} von {len(body)} Teilnehmenden erhalten ein
 Zertifikat. „offen“ heißt: nicht abgegeben, noch nicht bewertet, markiert (Hinweise) oder
-Handbewertung ausstehend.</p>
+Handbewertung ausstehend. Bestanden heißt: Bestehensgrenze erreicht und dazu die
+Mindestpunktzahl der von Hand bewerteten Aufgaben (Reflexionen).</p>
 <img alt="Ergebnisse der Kohorte je Modul"
  src="data:image/png;base64,{base64.b64encode(chart).decode()}">
 <table><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in header)}</tr>

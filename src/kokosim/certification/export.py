@@ -2,12 +2,16 @@
 
 :func:`collect_results` reads nbgrader's gradebook, the submissions' arrival times and the
 records of ``flags.json`` and decides each module (:class:`~kokosim.certification.records.
-ModuleResult`); ``status`` and ``certificates`` use it too. A module is only decided
-(passed/failed) when the submission is graded, no blocking flag is open and no answer awaits
-manual grading; otherwise it is open. Missing submissions are open too (they may still come in).
+ModuleResult`); ``status``, ``certificates`` and the learning-platform exports use it too: the
+pass/fail decision is made here, once. A module is only decided (passed/failed) when the
+submission is graded, no blocking flag is open and no answer awaits manual grading; otherwise it
+is open. Missing submissions are open too (they may still come in). Passed means
+:meth:`kokosim.courseconfig.Module.passed`: enough points in total *and* at least
+``min_manual_points`` from the manually graded answers (:func:`manual_points`).
 
-The German words of the CSV file (``ja``/``nein``/``offen``, the states) are defined here, once:
-:data:`STATE_WORDS`, :data:`DECISION_WORDS`, :data:`YES_NO`.
+The German words of the CSV file (``ja``/``nein``/``offen``, the states, the note on the
+manual minimum) are defined here, once: :data:`STATE_WORDS`, :data:`DECISION_WORDS`,
+:data:`YES_NO`, :func:`result_notes`.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import io
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from nbgrader.api import MissingEntry
+from nbgrader.api import GradeCell, MissingEntry, TaskCell
 from nbgrader.utils import parse_utc
 
 from kokosim._atomic import atomic_write
@@ -30,9 +35,11 @@ from kokosim.certification.records import (
     load_records,
 )
 from kokosim.certification.workdir import Workdir
+from kokosim.style import german_number
 
 __all__ = ["CSV_COLUMNS", "STATE_WORDS", "DECISION_WORDS", "YES_NO", "flag_codes",
-           "collect_results", "csv_row", "write_csv", "export"]
+           "manual_minimum_text", "result_notes", "manual_points", "collect_results",
+           "csv_row", "write_csv", "export"]
 
 #: German words for a module's state (``status`` column).
 STATE_WORDS = {ModuleState.NOT_SUBMITTED: "nicht abgegeben",
@@ -45,7 +52,8 @@ DECISION_WORDS = {Decision.PASSED: "ja", Decision.FAILED: "nein", Decision.OPEN:
 YES_NO = {True: "ja", False: "nein"}
 #: Columns of the grades CSV, in order.
 CSV_COLUMNS = ("student_id", "first_name", "last_name", "module", "status", "score",
-               "max_score", "passed", "flags", "late", "submitted_at", "manual_open")
+               "max_score", "passed", "flags", "late", "submitted_at", "manual_open",
+               "manual_score", "notes")
 
 
 def flag_codes(flags: Iterable[Flag]) -> str:
@@ -58,6 +66,56 @@ def flag_codes(flags: Iterable[Flag]) -> str:
     'zeitlimit; testzelle_veraendert'
     """
     return "; ".join(flag.kind.value for flag in flags)
+
+
+def manual_minimum_text(row: ModuleResult) -> str:
+    """German note for a module failed on the minimum of manually graded points ('' if not).
+
+    Examples
+    --------
+    >>> row = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 5.0, 7.0,
+    ...                    Decision.FAILED, manual_score=0.0, min_manual_score=1.0,
+    ...                    manual_short=True)
+    >>> manual_minimum_text(row)
+    'Mindestpunktzahl der von Hand bewerteten Aufgaben nicht erreicht (0 von 1)'
+    """
+    if not row.manual_short:
+        return ""
+    return (f"Mindestpunktzahl der von Hand bewerteten Aufgaben nicht erreicht "
+            f"({german_number(row.manual_score, None)} von "
+            f"{german_number(row.min_manual_score, None)})")
+
+
+def result_notes(row: ModuleResult) -> str:
+    """German notes on the decision of ``row`` (the ``notes`` column; '' if none).
+
+    Examples
+    --------
+    >>> row = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 7.0, 7.0,
+    ...                    Decision.PASSED, manual_score=2.0, min_manual_score=1.0)
+    >>> result_notes(row)
+    ''
+    """
+    return manual_minimum_text(row)
+
+
+def manual_points(submission: Any) -> float:
+    """Points of a submission's manually graded answers, from nbgrader's gradebook.
+
+    ``submission`` is nbgrader's ``SubmittedAssignment``. Manually graded are the answers that
+    are graded *and* solution cells, and task cells (as in
+    :func:`kokosim.courseconfig.notebook_points`); a score set by hand on an autograded test
+    cell stays autograded. Each grade counts with nbgrader's ``Grade.score`` (the manual score
+    if set, else the automatic one, plus extra credit).
+    """
+    total = 0.0
+    for notebook in submission.notebooks:
+        answers = {cell.name for cell in notebook.notebook.solution_cells}
+        for grade in notebook.grades:
+            if isinstance(grade.cell, TaskCell) or (isinstance(grade.cell, GradeCell)
+                                                    and grade.cell.name in answers):
+                total += float(grade.score or 0.0)
+    return total
 
 
 def _submitted_time(workdir: Workdir, student: str, module: str) -> datetime | None:
@@ -91,10 +149,13 @@ def collect_results(workdir: Workdir) -> list[ModuleResult]:
                     state = ModuleState.GRADED
                 manual_open = graded and bool(sub.needs_manual_grade)
                 score = float(sub.score) if graded else None
+                manual = manual_points(sub) if graded else None
                 if state is ModuleState.GRADED and not record.flagged and not manual_open:
-                    decision = Decision.PASSED if module.passed(score) else Decision.FAILED
+                    passed = module.passed(score - manual, manual)
+                    decision = Decision.PASSED if passed else Decision.FAILED
+                    short = not passed and not module.manual_minimum_met(manual)
                 else:
-                    decision = Decision.OPEN
+                    decision, short = Decision.OPEN, False
                 rows.append(ModuleResult(
                     student_id=student.id, first_name=student.first_name or "",
                     last_name=student.last_name or "", module=module.id, state=state,
@@ -102,7 +163,8 @@ def collect_results(workdir: Workdir) -> list[ModuleResult]:
                     flags=record.flags if record is not None else (),
                     late_seconds=float(sub.total_seconds_late) if graded else 0.0,
                     submitted_at=arrived.replace(tzinfo=timezone.utc) if arrived else None,
-                    manual_open=manual_open))
+                    manual_open=manual_open, manual_score=manual,
+                    min_manual_score=module.min_manual_points, manual_short=short))
     return rows
 
 
@@ -125,7 +187,9 @@ def csv_row(row: ModuleResult) -> dict[str, str]:
                      else "nein"),
             "submitted_at": (row.submitted_at.isoformat(timespec="seconds")
                              if row.submitted_at else ""),
-            "manual_open": YES_NO[row.manual_open]}
+            "manual_open": YES_NO[row.manual_open],
+            "manual_score": "" if row.manual_score is None else f"{row.manual_score:g}",
+            "notes": result_notes(row)}
 
 
 def write_csv(rows: list[ModuleResult], out: str | Path) -> Path:
@@ -138,7 +202,7 @@ def write_csv(rows: list[ModuleResult], out: str | Path) -> Path:
     ...                    Decision.PASSED)
     >>> out = write_csv([row], pathlib.Path(tempfile.mkdtemp()) / "noten.csv")
     >>> out.read_text(encoding="utf-8").splitlines()[1]
-    'tn1,A,B,module1,bewertet,6,7,ja,,nein,,nein'
+    'tn1,A,B,module1,bewertet,6,7,ja,,nein,,nein,,'
     """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")

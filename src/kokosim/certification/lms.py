@@ -50,7 +50,7 @@ from datetime import date
 from pathlib import Path
 
 from kokosim._atomic import atomic_write
-from kokosim.certification.export import collect_results
+from kokosim.certification.export import collect_results, manual_minimum_text
 from kokosim.certification.records import Decision, ModuleResult
 from kokosim.certification.workdir import Workdir
 from kokosim.courseconfig import Course, Module
@@ -115,18 +115,28 @@ def feedback_text(result: ModuleResult, module: Module) -> str:
     Examples
     --------
     >>> from kokosim.certification.records import ModuleState
-    >>> m = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4)
+    >>> m = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4, 1)
     >>> r = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 6.5, 7.0,
-    ...                  Decision.PASSED)
-    >>> feedback_text(r, m)
-    'Übungsmodul 1: 6,5 von 7 Punkten – bestanden (Bestehensgrenze 4 Punkte).'
+    ...                  Decision.PASSED, manual_score=1.5, min_manual_score=1)
+    >>> print(feedback_text(r, m))
+    Übungsmodul 1: 6,5 von 7 Punkten – bestanden (Bestehensgrenze 4 Punkte, davon mindestens 1
+    aus von Hand bewerteten Aufgaben).
+    >>> r = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 5, 7.0,
+    ...                  Decision.FAILED, manual_score=0, min_manual_score=1, manual_short=True)
+    >>> print(feedback_text(r, m))
+    Übungsmodul 1: 5 von 7 Punkten – nicht bestanden (...). Mindestpunktzahl der von Hand
+    bewerteten Aufgaben nicht erreicht (0 von 1).
     """
     from kokosim.style import german_number
 
-    return (f"{module.title}: {german_number(result.score or 0.0, None)} von "
+    text = (f"{module.title}: {german_number(result.score or 0.0, None)} von "
             f"{german_number(module.max_points, None)} Punkten – "
             f"{_DECISION_WORDS[result.decision]} (Bestehensgrenze "
-            f"{german_number(module.pass_points, None)} Punkte).")
+            f"{german_number(module.pass_points, None)} Punkte, davon mindestens "
+            f"{german_number(module.min_manual_points, None)} aus von Hand bewerteten "
+            "Aufgaben).")
+    note = manual_minimum_text(result)
+    return f"{text} {note}." if note else text
 
 
 def _decided(rows: Iterable[ModuleResult]) -> dict[tuple[str, str], ModuleResult]:
@@ -151,7 +161,7 @@ def moodle_gradebook(course: Course, rows: Sequence[ModuleResult],
     Examples
     --------
     >>> from kokosim.certification.records import ModuleState
-    >>> m = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4)
+    >>> m = Module("module1", "Übungsmodul 1", ("a.ipynb",), 4, 5, 2, 4, 1)
     >>> course = Course(Path("kurs.toml"), "Kurs", "Akademie", "all_modules_passed", 1, (m,))
     >>> r = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 6.5, 7.0,
     ...                  Decision.PASSED)

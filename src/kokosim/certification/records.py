@@ -212,7 +212,18 @@ class ModuleResult:
 
     ``decision`` is only ``PASSED``/``FAILED`` when the submission is graded, no blocking flag
     is open and no answer awaits manual grading; otherwise (also when nothing was submitted)
-    it is ``OPEN``.
+    it is ``OPEN``. ``score`` is the total; ``manual_score`` the part of it from manually graded
+    answers (reflections), which must reach ``min_manual_score``
+    (:meth:`kokosim.courseconfig.Module.passed`); ``manual_short`` says that a failed module
+    missed that minimum.
+
+    Examples
+    --------
+    >>> row = ModuleResult("tn1", "A", "B", "module1", ModuleState.GRADED, 6.0, 7.0,
+    ...                    Decision.FAILED, manual_score=0.0, min_manual_score=1.0,
+    ...                    manual_short=True)
+    >>> row.auto_score, row.manual_score
+    (6.0, 0.0)
     """
 
     student_id: str
@@ -227,6 +238,16 @@ class ModuleResult:
     late_seconds: float = 0.0
     submitted_at: datetime | None = None
     manual_open: bool = False
+    manual_score: float | None = None
+    min_manual_score: float = 0.0
+    manual_short: bool = False
+
+    @property
+    def auto_score(self) -> float | None:
+        """Points of the autograded tests (``score`` without ``manual_score``)."""
+        if self.score is None:
+            return None
+        return self.score - (self.manual_score or 0.0)
 
     @property
     def decided_pass(self) -> bool:

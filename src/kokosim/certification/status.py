@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kokosim.certification.export import collect_results
+from kokosim.certification.export import collect_results, manual_minimum_text
 from kokosim.certification.records import Decision, ModuleState, load_records
 from kokosim.certification.sandbox import sandbox_mode
 from kokosim.certification.workdir import Workdir
@@ -53,6 +53,8 @@ def status_text(workdir: Workdir) -> str:
         manual = sorted(r.student_id for r in mine if r.manual_open)
         if manual:
             lines.append(f"  Handbewertung ausstehend (formgrader): {', '.join(manual)}")
+        for row in sorted((r for r in mine if r.manual_short), key=lambda r: r.student_id):
+            lines.append(f"  nicht bestanden {row.student_id}: {manual_minimum_text(row)}")
         for student, record in sorted(records.get(module.id, {}).items()):
             for flag in record.flags:
                 lines.append(f"  {_FLAG_WORDS[flag.blocking]} {student}: {flag.text}")
