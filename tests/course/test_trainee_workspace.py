@@ -34,10 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "jupyter"
 VENV = Path(sys.prefix)
 NOTEBOOK = "01_konflikte_in_der_demokratie.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 TIMEOUT_MS = 60_000
 #: nbgrader's instructor tools: JupyterLab plugins and server extensions a trainee never sees.
 INSTRUCTOR_PLUGINS = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list",
@@ -281,11 +277,11 @@ NOTEBOOK_READY = """() => {
 }"""
 
 
-def _browse(lab: Lab, check) -> None:  # noqa: ANN001
+def _browse(lab: Lab, chromium: dict, check) -> None:  # noqa: ANN001
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**chromium)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="de-DE")
         page.set_default_timeout(TIMEOUT_MS)
         try:
@@ -297,13 +293,6 @@ def _browse(lab: Lab, check) -> None:  # noqa: ANN001
             raise
         finally:
             browser.close()
-
-
-def _requires_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium fehlt: `make test` installiert es als root "
-                    "(apt-get install chromium); ohne Browser läuft dieser Test nicht")
-    pytest.importorskip("playwright.sync_api", reason="Python-Paket playwright fehlt")
 
 
 def _german_menu_bar(page) -> None:  # noqa: ANN001
@@ -340,10 +329,9 @@ def _trainee_view(page, lab: Lab) -> None:  # noqa: ANN001
 
 
 @pytest.mark.browser
-def test_make_lab_trainee_view(start_lab):
-    _requires_browser()
+def test_make_lab_trainee_view(start_lab, chromium):
     lab = start_lab("lab")
-    _browse(lab, lambda page: _trainee_view(page, lab))
+    _browse(lab, chromium, lambda page: _trainee_view(page, lab))
     assert lab.status("/formgrader") == 404
     news = json.loads(lab.get("/lab/api/settings/@jupyterlab/apputils-extension:notification"))
     assert news["schema"]["properties"]["fetchNews"]["default"] == "false"
@@ -351,8 +339,7 @@ def test_make_lab_trainee_view(start_lab):
 
 
 @pytest.mark.browser
-def test_make_autor_shows_the_formgrader(start_lab):
-    _requires_browser()
+def test_make_autor_shows_the_formgrader(start_lab, chromium):
     lab = start_lab("autor")
 
     def check(page) -> None:  # noqa: ANN001
@@ -370,5 +357,5 @@ def test_make_autor_shows_the_formgrader(start_lab):
         expect(formgrader.get_by_text("Manage Assignments").first).to_be_visible()
         page.screenshot(path=str(lab.base / "staff.png"))
 
-    _browse(lab, check)
+    _browse(lab, chromium, check)
     assert lab.status("/formgrader") == 200

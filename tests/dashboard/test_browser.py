@@ -28,10 +28,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = "01_neue_unterkunft.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 TIMEOUT_MS = 90_000
 #: JupyterLab user settings: start the notebook's kernel without a "Select Kernel" dialog, and
 #: no news pop-up over the page.
@@ -62,11 +58,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium fehlt: `make test` installiert es als root "
-                    "(apt-get install chromium); ohne Browser läuft dieser Test nicht")
-    pytest.importorskip("playwright.sync_api", reason="Python-Paket playwright fehlt")
+def lab(tmp_path_factory: pytest.TempPathFactory, chromium: dict) -> Iterator[Lab]:
     base = tmp_path_factory.mktemp("lab")
     root = base / "notebooks"
     root.mkdir()
@@ -185,12 +177,12 @@ def _trainer_session(page, lab: Lab) -> None:
     assert (lab.root / "dashboard.png").stat().st_size > 10_000
 
 
-def test_trainer_plays_moves_a_slider_and_triggers_an_event(lab: Lab) -> None:
+def test_trainer_plays_moves_a_slider_and_triggers_an_event(lab: Lab, chromium: dict) -> None:
     from playwright.sync_api import sync_playwright
 
     assert lab.api("GET", "/api/sessions") == []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**chromium)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(TIMEOUT_MS)
         try:

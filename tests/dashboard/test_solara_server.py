@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # same Debian Chromium, same launch flags
 
 pytestmark = pytest.mark.browser
 
@@ -74,11 +73,7 @@ def _stop(server: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def solara_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium fehlt: `make test` installiert es als root "
-                    "(apt-get install chromium); ohne Browser läuft dieser Test nicht")
-    pytest.importorskip("playwright.sync_api", reason="Python-Paket playwright fehlt")
+def solara_server(tmp_path_factory: pytest.TempPathFactory, chromium: dict) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("solara")
     home = base / "home"
     # Solara's one-time "installation check" (hidden iframes to solara.dev on a machine's first
@@ -195,7 +190,7 @@ def _trainer_session(page, server: Server, budget: Budget) -> None:
     page.screenshot(path=str(server.root / "solara.png"), full_page=True)
 
 
-def test_page_works_offline_play_step_slider_reset(solara_server: Server) -> None:
+def test_page_works_offline_play_step_slider_reset(solara_server: Server, chromium: dict) -> None:
     from playwright.sync_api import sync_playwright
 
     def local(url: str) -> bool:
@@ -213,8 +208,7 @@ def test_page_works_offline_play_step_slider_reset(solara_server: Server) -> Non
 
     budget = Budget(SESSION_SECONDS)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             timeout=20_000)
+        browser = playwright.chromium.launch(**chromium, timeout=20_000)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             context.set_default_timeout(10_000)  # single actions; waits use the budget
