@@ -85,7 +85,7 @@ def parallel_map(function: Callable[[_Task], _Result], tasks: Sequence[_Task], *
     return results
 
 
-def run_scenario(scenario: str, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
+def run_scenario(scenario: str | None, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
     """Run one scenario for ``steps`` weeks; return its frame with scenario, seed and step.
 
     Runs are deterministic, so they are memoised (:mod:`kokosim.neighbourhood.runcache`): the same

@@ -22,9 +22,9 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from kokosim._validate import check_integer
-from kokosim.neighbourhood.model import OBSERVABLES, Neighbourhood
+from kokosim.neighbourhood.model import OBSERVABLES
 from kokosim.neighbourhood.parameters import PARAMETERS, Parameter, validate_all
-from kokosim.neighbourhood.runs import parallel_map
+from kokosim.neighbourhood.runs import parallel_map, run_scenario
 from kokosim.neighbourhood.scenarios import scenario_values
 from kokosim.style import BLUE, GREY
 
@@ -69,15 +69,10 @@ def _value(record: Parameter, unit: float) -> Any:
 
 
 def _evaluate(task: tuple[str | None, dict[str, Any], int, tuple[int, ...], str]) -> float:
-    """Mean output over the seeds for one parameter set."""
-    scenario, values, steps, seeds, output = task
-    results = []
-    for seed in seeds:
-        model = Neighbourhood(scenario, seed=seed, **values)
-        for _ in range(steps):
-            model.step()
-        results.append(output_value(model.datacollector.get_model_vars_dataframe(), output))
-    return float(np.mean(results))
+    """Mean output over the seeds for one parameter set (runs memoised like every run)."""
+    scenario, overrides, steps, seeds, output = task
+    return float(np.mean([output_value(run_scenario(scenario, seed, steps, **overrides), output)
+                          for seed in seeds]))
 
 
 def sensitivity(scenario: str | None = "neue_unterkunft", output: str = "incidents", *,
@@ -152,7 +147,7 @@ def sensitivity(scenario: str | None = "neue_unterkunft", output: str = "inciden
         raise ValueError(f"parameters={names!r}: expected names from PARAMETERS "
                          f"({', '.join(PARAMETERS)})")
     fixed_values = validate_all(dict(fixed or {}))
-    base = scenario_values(scenario, **fixed_values)
+    scenario_values(scenario, **fixed_values)  # unknown scenario or bad value: fail here
     seed_list = tuple(check_integer("seed", seed, 0) for seed in seeds)
     if not seed_list:
         raise ValueError("seeds is empty: expected at least one seed")
@@ -164,8 +159,8 @@ def sensitivity(scenario: str | None = "neue_unterkunft", output: str = "inciden
     else:
         units = sobol_sample.sample(problem, check_integer("samples", samples, 2),
                                     calc_second_order=False, seed=random_seed)
-    tasks = [(None, {**base, **{name: _value(PARAMETERS[name], unit)
-                                for name, unit in zip(names, row, strict=True)}},
+    tasks = [(scenario, {**fixed_values, **{name: _value(PARAMETERS[name], unit)
+                                            for name, unit in zip(names, row, strict=True)}},
               steps, seed_list, output) for row in units]
     outputs = np.array(parallel_map(_evaluate, tasks, processes=processes, executor=executor,
                                     progress=progress, desc="Sensitivitätsanalyse"))
