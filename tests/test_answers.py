@@ -20,6 +20,7 @@ from kokosim.answers import (
     ranking,
     same_set,
     share_correct,
+    share_selected,
     stage,
 )
 
@@ -300,3 +301,28 @@ def test_the_feedback_line_depends_only_on_the_count(order):
     answers = {key: SOLUTION[key] if key in order[:3] else "falsch" for key in SOLUTION}
     assert quiet(share_correct, answers, SOLUTION, points=4)[1] == \
         "3 von 8 Zuordnungen stimmen.\n"
+
+
+def test_an_open_item_costs_only_its_share_when_the_visible_check_allows_it():
+    answer = dict.fromkeys(SOLUTION)
+    with pytest.raises(AssertionError, match="Noch keine Antwort"):
+        mapping(answer, keys=list(SOLUTION), complete=False, task="Aufgabe 2")
+    answer["S1"] = SOLUTION["S1"]
+    ok, printed = quiet(mapping, answer, keys=list(SOLUTION), complete=False, task="Aufgabe 2")
+    assert ok and printed == "Aufgabe 2: 7 von 8 noch offen.\n"
+    with pytest.raises(AssertionError, match="es fehlt"):  # a complete answer is still demanded
+        mapping(answer, keys=list(SOLUTION), task="Aufgabe 2")
+    with pytest.raises(AssertionError, match="Erlaubt sind nur"):  # filled items keep their form
+        mapping({**answer, "S2": "quer"}, keys=list(SOLUTION), options=set(SOLUTION.values()),
+                complete=False, task="Aufgabe 2")
+    assert quiet(share_correct, answer, SOLUTION, points=4)[0] == 0.5
+
+
+def test_share_selected_counts_every_option_once_and_names_none():
+    options, right = "ABCDEF", {"B", "D"}
+    assert quiet(share_selected, ["B", "D"], right, options=options, points=3)[0] == 3.0
+    assert quiet(share_selected, list(options), right, options=options, points=3)[0] == 1.0
+    value, printed = quiet(share_selected, "b, c", right, options=options, points=3, task="A")
+    assert value == 2.0 and printed == "A: 4 von 6 Optionen richtig entschieden.\n"
+    with pytest.raises(AssertionError, match="Erlaubt sind nur A–F"):
+        share_selected(["G"], right, options=options, task="A")

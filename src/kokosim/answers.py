@@ -58,7 +58,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["normalise", "stage", "choice", "number", "same_set", "ranking", "mapping",
-           "share_correct"]
+           "share_correct", "share_selected"]
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _DASHES = re.compile(r"[-_\u2010-\u2015\u2212]+")
@@ -491,7 +491,7 @@ def _mapping_keys(answer: Any, task: str) -> dict[Any, tuple[Any, Any]]:
 
 def mapping(answer: Any, expected: Mapping[Any, Any] | None = None, *,
             keys: Iterable[Any] | None = None, options: str | Iterable[Any] | None = None,
-            task: str) -> bool:
+            complete: bool = True, task: str) -> bool:
     """An assignment of items to values (a dict), all of it right or not.
 
     Parameters
@@ -504,6 +504,11 @@ def mapping(answer: Any, expected: Mapping[Any, Any] | None = None, *,
         The items that must be assigned, each exactly once (checked as form).
     options : str or iterable, optional
         The allowed values.
+    complete : bool, default True
+        With ``False`` (the visible test of a task with partial credit) an item may still be
+        open (``None``, ``...`` or ``""``): the answer is well-formed when at least one item is
+        filled in, and a line says how many are open. An open item then costs only its own
+        share of the points instead of the whole task.
     task : str
         Name of the task for the hint.
 
@@ -524,11 +529,31 @@ def mapping(answer: Any, expected: Mapping[Any, Any] | None = None, *,
     Traceback (most recent call last):
     ...
     AssertionError: Aufgabe 1: Bitte jedem von A–C genau einen Wert zuordnen; es fehlt: B, C.
+    >>> mapping({"A": 2, "B": None, "C": ""}, keys="ABC", complete=False, task="Aufgabe 1")
+    Aufgabe 1: 2 von 3 noch offen.
+    True
+    >>> mapping({"A": None, "B": None}, keys="AB", complete=False, task="Aufgabe 1")
+    Traceback (most recent call last):
+    ...
+    AssertionError: Aufgabe 1: Noch keine Antwort. Bitte mindestens einem von „A“ und „B“ einen
+    Wert zuordnen.
     """
-    given = _mapping_keys(answer, task)
+    written = _mapping_keys(answer, task)
+    given, open_items = _filled(written)
+    if complete:
+        given = written
+    else:
+        if not given:
+            wanted = "den Einträgen" if keys is None else _describe(_options(keys), "und")
+            raise _fail(task, f"Noch keine Antwort. Bitte mindestens einem von {wanted} einen "
+                              "Wert zuordnen.")
+        if open_items:
+            print(f"{_prefix(task)}{open_items} von {open_items + len(given)} noch offen.")
     if keys is not None:
         wanted = _options(keys)
-        absent = [str(shown) for key, shown in wanted.items() if key not in given]
+        # Complete answers need every item filled in; partial ones every item written down.
+        absent = [str(shown) for key, shown in wanted.items() if key not in written
+                  or complete and _is_open(written[key][1])]
         extra = [shown for key, (shown, _) in given.items() if key not in wanted]
         if absent:
             raise _fail(task, f"Bitte jedem von {_describe(wanted, 'und')} genau einen Wert "
@@ -600,6 +625,62 @@ def share_correct(answers: Any, expected: Mapping[Any, Any], *, points: float = 
     total = len(expected)
     print(f"{_prefix(task)}{right} von {total} {items} {'stimmt' if right == 1 else 'stimmen'}.")
     return float(points) * right / total
+
+
+def _is_open(value: Any) -> bool:
+    return isinstance(value, str | type(None) | type(Ellipsis)) and (
+        value in _EMPTY or not str(value).strip())
+
+
+def _filled(given: dict[Any, tuple[Any, Any]]) -> tuple[dict[Any, tuple[Any, Any]], int]:
+    """The items of a mapping answer that are filled in, and how many are still open."""
+    filled = {key: item for key, item in given.items() if not _is_open(item[1])}
+    return filled, len(given) - len(filled)
+
+
+def share_selected(answer: Any, expected: Collection[Any], *, options: str | Iterable[Any],
+                   points: float = 1.0, task: str = "") -> float:
+    """Partial credit for a selection: ``points`` times the share of options decided right.
+
+    Every option counts once: right when it is selected and should be, or left out and should
+    be. Selecting everything or nothing therefore earns only the share of the options that
+    happen to be right that way. The feedback line names how many options are decided right,
+    never which.
+
+    Parameters
+    ----------
+    answer : object
+        The trainee's selection (set, list or text ``"A, C"``).
+    expected : collection
+        The options that belong in the selection (never shown).
+    options : str or iterable
+        All options; a string means single letters.
+    points : float, default 1
+        The points of the test cell (see :func:`share_correct`).
+    task : str, default ""
+        Name of the task, put before the feedback line.
+
+    Returns
+    -------
+    float
+        Between 0 and ``points``.
+
+    Examples
+    --------
+    >>> share_selected(["B", "d"], {"B", "D", "E"}, options="ABCDE", points=2, task="Aufgabe 1")
+    Aufgabe 1: 4 von 5 Optionen richtig entschieden.
+    1.6
+    """
+    if isinstance(points, bool) or not isinstance(points, numbers.Real) or not points > 0:
+        raise ValueError("points must be a number > 0")
+    known = _options(options)
+    what = (f"Bitte eine Auswahl aus den Optionen {_describe(known)} als Liste eintragen, "
+            "z. B. ['…', '…']")
+    chosen = set(_keys(answer, known, task, what, ordered=False))
+    wanted = {_expected_key(item, known) for item in expected}
+    right = sum((key in chosen) == (key in wanted) for key in known)
+    print(f"{_prefix(task)}{right} von {len(known)} Optionen richtig entschieden.")
+    return float(points) * right / len(known)
 
 
 class _Missing:
