@@ -38,8 +38,13 @@ def _default_gradebook_url() -> str:
 
 c.CourseDirectory.db_url = os.environ.get("KOKOSIM_GRADEBOOK") or _default_gradebook_url()
 
-# German stubs in the student copies.
-c.ClearSolutions.code_stub = {"python": "# IHRE LÖSUNG HIER\nraise NotImplementedError()"}
+# German stubs in the student copies. Graded answers are values: the answer cell keeps its
+# placeholder line (`stufe = None`) above the solution, the trainee overwrites the placeholder.
+# No `raise NotImplementedError()`: a trainee who does not program must not have to delete code.
+c.ClearSolutions.code_stub = {
+    "python": "# ↑ IHRE LÖSUNG HIER: die Antwort oben eintragen, dann die Zelle ausführen "
+              "(Umschalt + Eingabe)."
+}
 c.ClearSolutions.text_stub = "IHRE ANTWORT HIER"
 
 # Student copies carry no outputs; hidden tests are removed.
