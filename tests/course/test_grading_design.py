@@ -320,3 +320,42 @@ def test_a_blank_task_costs_only_its_own_points(master):
                     failures.append(f"{blank} leer: {grade_id} gibt nur {outcome.score:g} "
                                     f"von {meta['points']} Punkten")
     assert not failures, "\n".join(failures)
+
+
+#: The trainer guide of each module (module 1 in the main guide, the others in course/leitfaden/).
+GUIDES = {module.id: COURSE.path.parent / ("Leitfaden_Trainerinnen.md" if module.id == "module1"
+                                           else f"leitfaden/modul{module.id[-1]}.md")
+          for module in COURSE.modules}
+GUIDE_ROW = re.compile(r"^\| (\d)\.(\d) `(\w+)` \|.*\| ca\. (\d+) Min\. \| (\d+) P\. \| "
+                       r"([\d +]+) P\. \|$", re.MULTILINE)
+GUIDE_SUM = re.compile(r"Summe: (\d+) automatisch bewertete Punkte und (\d+) [^;]*; bestanden ab "
+                       r"(\d+) Punkten")
+
+
+def _stated_minutes(master: Path) -> int:
+    notebook = nbformat.read(master, as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
+    return int(WORKING_TIME.findall(first.source)[0])
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_trainer_guide_states_the_notebooks_minutes_and_points(module_id):
+    module, guide = MODULES[module_id], GUIDES[module_id]
+    text = guide.read_text(encoding="utf-8")
+    rows = {stem: (int(minutes), int(auto), sum(int(p) for p in manual.split("+")))
+            for _, _, stem, minutes, auto, manual in GUIDE_ROW.findall(text)}
+    for name in module.notebooks:
+        master = COURSE.source_dir / module_id / name
+        expected = (_stated_minutes(master), sum(t.points for t in tasks(master)),
+                    manual_points(master))
+        assert rows.get(Path(name).stem) == expected, (guide.name, name, rows.get(Path(name).stem))
+    total = GUIDE_SUM.search(" ".join(text.split()))
+    assert total, f"{guide.name}: Zeile 'Summe: … bestanden ab … Punkten' fehlt"
+    assert tuple(map(float, total.groups())) == (module.max_auto_points,
+                                                  module.max_manual_points, module.pass_points)
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_trainer_guide_has_no_jargon(module_id):
+    found = JARGON.findall(GUIDES[module_id].read_text(encoding="utf-8"))
+    assert not found, f"{GUIDES[module_id].name}: {found}"
