@@ -41,8 +41,9 @@ from kokosim.stakeholders.vocabulary import *  # noqa: F403  (the word lists: vo
 _LAZY = {
     **dict.fromkeys(("MapFileError", "read_csv", "write_csv", "read_json", "write_json",
                      "read_graphml", "write_graphml", "write_gexf"), "exchange"),
-    **dict.fromkeys(("working_ties", "signed_ties", "centralities", "brokers", "silos",
-                     "isolated_actors", "articulation_points", "no_path_to_self",
+    **dict.fromkeys(("working_ties", "signed_ties", "actors_overview", "centralities", "brokers",
+                     "silos", "isolated_actors", "articulation_points", "parts_without",
+                     "cut_off_by", "network_roles", "ego_map", "no_path_to_self",
                      "camps_without_cooperation", "mendelow", "influence_by_camp", "conflicts",
                      "conflict_hotspots", "unbalanced_triads", "structural_balance", "summary"),
                     "analysis"),

@@ -28,6 +28,7 @@ import networkx as nx
 import pandas as pd
 
 from kokosim.escalation import recommend_interventions, stage as glasl_stage
+from kokosim.stakeholders.exchange import ACTOR_HEADERS
 from kokosim.stakeholders.model import MapCore
 from kokosim.stakeholders.style import QUADRANTS
 from kokosim.stakeholders.vocabulary import STANCES
@@ -36,13 +37,19 @@ __all__ = [
     "WORKING_KINDS",
     "COOPERATIVE_KINDS",
     "EXACT_BETWEENNESS_LIMIT",
+    "OVERVIEW_FIELDS",
     "working_ties",
     "signed_ties",
+    "actors_overview",
     "centralities",
     "brokers",
     "silos",
     "isolated_actors",
     "articulation_points",
+    "parts_without",
+    "cut_off_by",
+    "network_roles",
+    "ego_map",
     "no_path_to_self",
     "camps_without_cooperation",
     "mendelow",
@@ -102,6 +109,59 @@ def signed_ties(karte: MapCore) -> nx.Graph:
             previous = graph.edges[source, target]["sign"] if graph.has_edge(source, target) else 1
             graph.add_edge(source, target, sign=min(sign, previous))
     return graph
+
+
+#: Fields shown by :func:`actors_overview` unless others are asked for.
+OVERVIEW_FIELDS: tuple[str, ...] = ("sector", "role", "influence", "stance", "power", "interest",
+                                    "is_shadow", "is_issue", "is_self")
+_FLAGS = ("is_shadow", "is_issue", "is_self")
+
+
+def actors_overview(karte: MapCore, fields: Iterable[str] = OVERVIEW_FIELDS) -> pd.DataFrame:
+    """The actors as a table with German headers and values, for reading in a workshop.
+
+    Parameters
+    ----------
+    karte : StakeholderMap
+    fields : iterable of str, default :data:`OVERVIEW_FIELDS`
+        Actor fields to show (see :data:`~kokosim.stakeholders.model.ACTOR_FIELDS`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by actor (``Akteur``, map order, issue nodes included); headers as in the CSV
+        files (``Sektor``, ``Rolle``, ``Einfluss``, ``Haltung``, ``Macht``, ...); several stances
+        joined with ``/``, flags as ``ja``/``nein``, missing values empty.
+
+    Examples
+    --------
+    >>> from kokosim.stakeholders.cases import example_map
+    >>> actors_overview(example_map(), ["sector", "stance", "power", "is_self"]).head(3)
+                      Sektor Haltung Macht  Ich
+    Akteur
+    KMS           Verwaltung neutral     4   ja
+    Amt           Verwaltung     pro     8  nein
+    Verein  Zivilgesellschaft  contra     3  nein
+    """
+    fields = list(fields)
+    unknown = [f for f in fields if f not in ACTOR_HEADERS or f == "name"]
+    if unknown:
+        raise ValueError(f"unknown actor fields: {unknown}")
+
+    def shown(field: str, value: object) -> object:
+        if field in _FLAGS:
+            return "ja" if value else "nein"
+        if field == "stance":
+            return "/".join(value)  # type: ignore[arg-type]
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    names = list(karte.actors)
+    return _frame({ACTOR_HEADERS[f][0]: [shown(f, karte.graph.nodes[n][f]) for n in names]
+                   for f in fields}, names)
 
 
 def _frame(data: dict[str, list], index: list[str]) -> pd.DataFrame:
@@ -276,6 +336,143 @@ def articulation_points(karte: MapCore) -> list[str]:
     graph = working_ties(karte)
     points = set(nx.articulation_points(graph))
     return [actor for actor in graph.nodes if actor in points]
+
+
+def _require_actor(karte: MapCore, actor: str) -> None:
+    if actor not in karte or karte.graph.nodes[actor]["is_issue"]:
+        raise ValueError(f"{actor!r} is not an actor of the map (issue nodes do not count)")
+
+
+def parts_without(karte: MapCore, actor: str) -> int:
+    """Number of connected parts of the network of working ties once ``actor`` drops out.
+
+    An actor without any working tie counts as a part of its own. Compare the result with
+    ``nx.number_connected_components(working_ties(karte))``: an actor is a single point of
+    failure (:func:`articulation_points`) exactly when the number grows without it.
+
+    Raises
+    ------
+    ValueError
+        If ``actor`` is not an actor of the map.
+
+    Examples
+    --------
+    >>> from kokosim.stakeholders.cases import example_map
+    >>> parts_without(example_map(), "Verein"), parts_without(example_map(), "Presse")
+    (3, 2)
+    """
+    _require_actor(karte, actor)
+    return _parts_without(working_ties(karte), actor)
+
+
+def _parts_without(graph: nx.Graph, actor: str) -> int:
+    """Connected parts of ``graph`` without ``actor`` (``graph`` itself is left unchanged)."""
+    return nx.number_connected_components(graph.subgraph(set(graph) - {actor}))
+
+
+def cut_off_by(karte: MapCore, actor: str) -> list[str]:
+    """Actors that lose every chain of working ties to the rest of the network without ``actor``.
+
+    Of the part of the network ``actor`` belongs to, the largest piece left over counts as the
+    rest; the actors of the smaller pieces are cut off (in map order). Actors that had no chain
+    to ``actor`` before are never listed.
+
+    Raises
+    ------
+    ValueError
+        If ``actor`` is not an actor of the map.
+
+    Examples
+    --------
+    >>> from kokosim.stakeholders.cases import example_map
+    >>> cut_off_by(example_map(), "Verein"), cut_off_by(example_map(), "Presse")
+    (['Moscheegemeinde'], [])
+    """
+    _require_actor(karte, actor)
+    graph = working_ties(karte)
+    own_part = nx.node_connected_component(graph, actor) - {actor}
+    graph.remove_node(actor)
+    pieces = sorted((set(piece) for piece in nx.connected_components(graph.subgraph(own_part))),
+                    key=len, reverse=True)
+    lost = set().union(*pieces[1:])
+    return [a for a in karte.actors if a in lost]
+
+
+def network_roles(karte: MapCore, seed: int = 0) -> pd.DataFrame:
+    """Who connects, who holds the network together, who belongs together: one plain table.
+
+    The Net-Map questions in words a workshop understands, without the measures' names:
+
+    * ``Arbeitsbeziehungen`` — number of working ties of the actor,
+    * ``Brückenwert`` — share (0–1) of the shortest chains between two other actors that run
+      through this actor (betweenness centrality): high values mark actors that connect
+      groups which otherwise hardly talk to each other,
+    * ``Teile ohne den Akteur`` — into how many parts the network falls without this actor
+      (:func:`parts_without`),
+    * ``Gruppe`` — number of the group of actors closely tied among themselves (:func:`silos`).
+
+    Parameters
+    ----------
+    karte : StakeholderMap
+    seed : int, default 0
+        Seed of the groups and of sampled betweenness on very large maps.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by actor; highest ``Brückenwert`` first, then most ties, then map order.
+
+    Examples
+    --------
+    >>> from kokosim.stakeholders.cases import example_map
+    >>> network_roles(example_map()).round(2).head(3)
+            Arbeitsbeziehungen  Brückenwert  Teile ohne den Akteur  Gruppe
+    Akteur
+    Verein                   4         0.37                      3       1
+    Presse                   3         0.13                      2       1
+    KMS                      2         0.07                      2       2
+    """
+    graph = working_ties(karte)
+    betweenness = _betweenness(graph, seed)
+    group = silos(karte, seed=seed)["Silo"]
+    position = {actor: i for i, actor in enumerate(graph.nodes)}
+    actors = sorted(graph.nodes,
+                    key=lambda a: (-betweenness[a], -graph.degree(a), position[a]))
+    return _frame({
+        "Arbeitsbeziehungen": [graph.degree(a) for a in actors],
+        "Brückenwert": [betweenness[a] for a in actors],
+        "Teile ohne den Akteur": [_parts_without(graph, a) for a in actors],
+        "Gruppe": [int(group[a]) for a in actors],
+    }, actors)
+
+
+def ego_map(karte: MapCore, actor: str) -> MapCore:
+    """A copy of the map with only ``actor`` and the actors it has any relation with.
+
+    Handy to read the relations of one actor on a crowded map; all relations among the kept
+    actors (also issue nodes) stay.
+
+    Raises
+    ------
+    ValueError
+        If ``actor`` is not on the map.
+
+    Examples
+    --------
+    >>> from kokosim.stakeholders.cases import example_map
+    >>> small = ego_map(example_map(), "Initiative")
+    >>> sorted(small.actors), len(list(small.relations()))
+    (['Amt', 'Initiative', 'Presse', 'Verein'], 6)
+    """
+    if actor not in karte:
+        raise ValueError(f"{actor!r} is not on the map")
+    graph = karte.graph
+    keep = {actor, *graph.predecessors(actor), *graph.successors(actor)}
+    small = karte.copy()
+    for name in karte.actors:
+        if name not in keep:
+            small.remove_actor(name)
+    return small
 
 
 def no_path_to_self(karte: MapCore, min_influence: int | None = None) -> pd.DataFrame:
