@@ -131,3 +131,28 @@ def test_save_plan_round_trips_and_keeps_the_old_file_on_failure(tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
     with pytest.raises(ValueError, match=r"plan\.toml: Pläne werden als \.json gespeichert"):
         save_plan(changed, tmp_path / "plan.toml")
+
+
+def test_crisis_light_checks_its_rules_from_top_to_bottom():
+    from kokosim.praevention import crisis_phase
+
+    assert crisis_phase(0.5, 0.0, 0, 3) == "akut"
+    assert crisis_phase(0.49, 0.0, 0, 12) == "nachkrise"
+    assert crisis_phase(0.49, 0.0, 0, 13) == "latent"
+    assert crisis_phase(0.2, 0.08, 0, None) == "latent"
+    assert crisis_phase(0.34, 0.079, 0, 40) == "potenziell"
+    assert crisis_phase(0.0, 0.0, 1, None) == "akut"
+
+
+def test_crisis_phases_count_weeks_since_the_last_acute_week():
+    import pandas as pd
+
+    from kokosim.praevention import crisis_phases
+
+    run = pd.DataFrame({"step": range(0, 16), "mean_threat": [0.2] * 16,
+                        "rumour_share": [0.0] * 16, "incidents": [0, 1] + [0] * 14})
+    phases = crisis_phases(run)
+    assert phases.index.tolist() == list(range(1, 16))
+    assert phases[1] == "akut" and (phases.loc[2:13] == "nachkrise").all()
+    assert phases[14] == "potenziell"
+    assert crisis_phases(run, rule=lambda *args: "latent").eq("latent").all()

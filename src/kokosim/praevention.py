@@ -5,7 +5,8 @@ to talk in unforeseeable extreme events. What such a plan must contain is not pu
 checklist here is the course's own derivation (module 5) from the crisis-communication phases in
 ``domain.md`` (potenziell, latent, akut, Nachkrise) and the KMS building blocks: **roles** with
 deputies, a **crisis network** across sectors, a **communication chain** that reaches everyone,
-and **triggers** that say when which phase begins and what then happens.
+and **triggers** that say when which phase begins and what then happens. :func:`crisis_phase` is
+the course's crisis traffic light: it turns the neighbourhood model's indicators into a phase.
 
 A plan is written as TOML (or JSON, or a Python dict) with four tables::
 
@@ -60,6 +61,9 @@ __all__ = [
     "save_plan",
     "example_plan",
     "check_plan",
+    "CRISIS_LIGHT",
+    "crisis_phase",
+    "crisis_phases",
 ]
 
 #: Roles a plan must fill (key -> German name).
@@ -73,6 +77,12 @@ ROLES: dict[str, str] = {
 #: Crisis phases of the federal crisis-communication guide (domain.md), with their colour.
 PHASES: dict[str, str] = {"potenziell": "grün", "latent": "gelb", "akut": "rot",
                           "nachkrise": "blau"}
+
+#: Thresholds of the course's crisis traffic light (module 5.1, a setting of the course, not of
+#: the federal guide): acute from this threat; after-crisis for so many weeks after the last
+#: acute week; latent from this threat or this share of residents passing on a rumour.
+CRISIS_LIGHT: dict[str, float] = {"acute_threat": 0.5, "after_crisis_weeks": 12,
+                                  "latent_threat": 0.35, "latent_rumours": 0.08}
 
 #: Sectors the crisis network must reach (domain.md's actor sectors most needed in a crisis).
 REQUIRED_SECTORS: tuple[str, ...] = (
@@ -390,3 +400,82 @@ def check_plan(plan: PreventionPlan | Mapping[str, Any]) -> PlanCheck:
     chain_findings, chain_hours = _check_chain(plan)
     findings += chain_findings + _check_triggers(plan)
     return PlanCheck(findings=tuple(findings), chain_hours=chain_hours)
+
+
+def crisis_phase(threat: float, rumours: float, incidents: int,
+                 weeks_since_acute: int | None) -> str:
+    """The phase of one week by the course's crisis traffic light (first matching rule wins).
+
+    1. ``"akut"``: at least one incident this week, or threat >= 0.5;
+    2. ``"nachkrise"``: the last acute week lies at most 12 weeks back;
+    3. ``"latent"``: threat >= 0.35, or at least 8 % of residents pass on a rumour;
+    4. ``"potenziell"`` otherwise.
+
+    Parameters
+    ----------
+    threat : float
+        Mean perceived threat, 0–1 (the model's ``mean_threat``).
+    rumours : float
+        Share of residents passing on a rumour, 0–1 (``rumour_share``).
+    incidents : int
+        Incidents this week (``incidents``).
+    weeks_since_acute : int or None
+        Weeks since the last acute week (1 = last week was acute); ``None`` if there was none.
+
+    Returns
+    -------
+    str
+        A key of :data:`PHASES`.
+
+    Examples
+    --------
+    >>> crisis_phase(0.2, 0.01, 0, None), crisis_phase(0.2, 0.01, 2, None)
+    ('potenziell', 'akut')
+    >>> crisis_phase(0.45, 0.10, 0, 3), crisis_phase(0.45, 0.10, 0, 13)
+    ('nachkrise', 'latent')
+    """
+    if incidents >= 1 or threat >= CRISIS_LIGHT["acute_threat"]:
+        return "akut"
+    if weeks_since_acute is not None and weeks_since_acute <= CRISIS_LIGHT["after_crisis_weeks"]:
+        return "nachkrise"
+    if threat >= CRISIS_LIGHT["latent_threat"] or rumours >= CRISIS_LIGHT["latent_rumours"]:
+        return "latent"
+    return "potenziell"
+
+
+def crisis_phases(run: Any, rule: Any = None) -> Any:
+    """The phase of every week of a model run (from week 1), counting weeks since "akut".
+
+    Parameters
+    ----------
+    run : pandas.DataFrame
+        One run of the neighbourhood model (columns ``step``, ``mean_threat``,
+        ``rumour_share``, ``incidents``), as :func:`kokosim.neighbourhood.run_scenario` returns.
+    rule : callable, optional
+        ``rule(threat, rumours, incidents, weeks_since_acute) -> phase``; defaults to
+        :func:`crisis_phase`.
+
+    Returns
+    -------
+    pandas.Series
+        The phase key per week, indexed by week, named ``"Phase"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> run = pd.DataFrame({"step": [0, 1, 2, 3, 4], "mean_threat": [0.2, 0.2, 0.7, 0.3, 0.3],
+    ...                     "rumour_share": [0.0, 0.1, 0.2, 0.0, 0.0],
+    ...                     "incidents": [0, 0, 1, 0, 0]})
+    >>> crisis_phases(run).tolist()
+    ['latent', 'akut', 'nachkrise', 'nachkrise']
+    """
+    import pandas as pd
+
+    rule = crisis_phase if rule is None else rule
+    weeks = run[run["step"] >= 1].sort_values("step")
+    phases, since = [], None
+    for row in weeks.itertuples():
+        phase = rule(row.mean_threat, row.rumour_share, row.incidents, since)
+        phases.append(phase)
+        since = 1 if phase == "akut" else (None if since is None else since + 1)
+    return pd.Series(phases, index=weeks["step"].to_numpy(), name="Phase")
