@@ -359,3 +359,16 @@ def test_trainer_guide_states_the_notebooks_minutes_and_points(module_id):
 def test_trainer_guide_has_no_jargon(module_id):
     found = JARGON.findall(GUIDES[module_id].read_text(encoding="utf-8"))
     assert not found, f"{GUIDES[module_id].name}: {found}"
+
+
+def test_course_home_links_the_glossary_that_explains_the_kept_terms():
+    home = COURSE.path.parent / "index.ipynb"
+    text = "\n".join(cell.source for cell in nbformat.read(home, as_version=4).cells)
+    assert "](Glossar.md)" in text
+    glossary = (COURSE.path.parent / "Glossar.md").read_text(encoding="utf-8")
+    terms = re.findall(r"^- \*\*(.+?)\*\* \(Modul [\d, ]+\): \S", glossary, re.MULTILINE)
+    assert len(terms) >= 50
+    for term in ("Startwert", "Eskalationsstufe", "Allparteilichkeit", "Brückenfigur", "BATNA",
+                 "95-%-Band", "Krisenampel", "Vergleichsgruppe"):
+        assert any(found.startswith(term) for found in terms), term
+    assert not JARGON.findall(glossary)
