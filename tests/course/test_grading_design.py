@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
 from kokosim.courseconfig import Module, load_course
@@ -294,11 +295,14 @@ def _run_all(client: NotebookClient, notebook: nbformat.NotebookNode) -> list[Ou
 
 
 @pytest.mark.parametrize("master", MASTERS, ids=IDS)
-def test_a_blank_task_costs_only_its_own_points(master):
+def test_a_blank_task_costs_only_its_own_points(master, tmp_path):
     original = nbformat.read(master, as_version=4)
     student = _grade_cells(nbformat.read(_student_copy(master), as_version=4))
     ids = [task.grade_id for task in tasks(master)]
-    client = NotebookClient(original, kernel_name="python3", timeout=600, allow_errors=True,
+    # Unix sockets instead of TCP ports: kernels started at the same moment by other test
+    # processes cannot pick the same port.
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"))
+    client = NotebookClient(original, km=kernel, timeout=600, allow_errors=True,
                             resources={"metadata": {"path": str(master.parent)}})
     failures = []
     with client.setup_kernel():
