@@ -16,7 +16,7 @@ NODE_DIR := $(VENV)/node
 # The grading sandbox: `kokosim-cert grade` refuses to run without it.
 SANDBOX_TOOLS := bwrap:bubblewrap setpriv:util-linux
 
-.PHONY: lab autor test bench students system-tools sandbox-tools staff hub-tools lock
+.PHONY: lab autor test bench students leitfaden-pdf system-tools sandbox-tools staff hub-tools lock
 
 # Exact versions from requirements.lock (one set for lab, tests, Binder and the hub image).
 $(STAMP): pyproject.toml requirements.lock
@@ -89,3 +89,8 @@ bench: $(STAMP)
 # Regenerate the student copies in module1..5 from the masters in course/source (nbgrader).
 students: $(STAMP)
 	$(BIN)/python -m kokosim.coursebuild
+
+# Printable trainer guide and role cards (A4 PDF, one per Markdown file) into build/leitfaden/.
+LEITFADEN_MD := course/Leitfaden_Trainerinnen.md $(sort $(wildcard course/leitfaden/*.md))
+leitfaden-pdf: $(STAMP)
+	$(BIN)/kokosim-leitfaden pdf $(LEITFADEN_MD) --ziel build/leitfaden
