@@ -326,3 +326,27 @@ def test_share_selected_counts_every_option_once_and_names_none():
     assert value == 2.0 and printed == "A: 4 von 6 Optionen richtig entschieden.\n"
     with pytest.raises(AssertionError, match="Erlaubt sind nur A–F"):
         share_selected(["G"], right, options=options, task="A")
+
+
+def test_a_kernel_with_hints_answers_typing_slips_in_german():
+    """In a real kernel: unquoted text and an open quotation mark get a German hint on top."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from kokosim.answers import install_hints\n"
+                                          "install_hints()"),
+                nbformat.v4.new_code_cell("verfahren = mediation"),
+                nbformat.v4.new_code_cell('verfahren = "mediation'),
+                nbformat.v4.new_code_cell("1 / 0")]
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
+    assert nb.cells[0].outputs == []
+    unquoted, unclosed, other = (cell.outputs[0] for cell in nb.cells[1:])
+    assert unquoted.output_type == "error" and unquoted.ename == "NameError"
+    assert unquoted.traceback[0] == ("Hinweis: „mediation“ ist hier kein bekannter Begriff. Ein "
+                                     'Text gehört in Anführungszeichen, z. B. "mediation". Stammt '
+                                     "der Name aus einer früheren Zelle, führen Sie diese zuerst "
+                                     "aus.")
+    assert unclosed.output_type == "error" and unclosed.ename == "SyntaxError"
+    assert unclosed.traceback[0].startswith("Hinweis: Zeile 1 ist so nicht lesbar.")
+    assert other.ename == "ZeroDivisionError"
+    assert not any("Hinweis" in line for line in other.traceback)

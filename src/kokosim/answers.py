@@ -58,7 +58,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["normalise", "stage", "choice", "number", "same_set", "ranking", "mapping",
-           "share_correct", "share_selected"]
+           "share_correct", "share_selected", "install_hints", "typing_hint"]
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _DASHES = re.compile(r"[-_\u2010-\u2015\u2212]+")
@@ -693,3 +693,89 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def typing_hint(error: BaseException) -> str | None:
+    """A German hint for a typing slip in an answer cell, or ``None`` for other errors.
+
+    Two slips are common when someone who does not program fills in a value: a text without
+    quotation marks (Python reads it as an unknown name) and an unclosed quotation mark or bracket.
+
+    Examples
+    --------
+    >>> try:
+    ...     exec("verfahren = mediation", {})
+    ... except NameError as error:
+    ...     print(typing_hint(error))
+    „mediation“ ist hier kein bekannter Begriff. Ein Text gehört in Anführungszeichen, z. B.
+    "mediation". Stammt der Name aus einer früheren Zelle, führen Sie diese zuerst aus.
+    >>> try:
+    ...     compile('verfahren = "mediation', "<zelle>", "exec")
+    ... except SyntaxError as error:
+    ...     print(typing_hint(error))
+    Zeile 1 ist so nicht lesbar. Bitte prüfen: Anführungszeichen und Klammern geschlossen? Texte in
+    "…", Auswahl in [ ], Zahlen ohne Anführungszeichen (Komma nur in "2,5").
+    """
+    if isinstance(error, NameError) and getattr(error, "name", None):
+        return (f"„{error.name}“ ist hier kein bekannter Begriff. Ein Text gehört in "
+                f'Anführungszeichen, z. B. "{error.name}". Stammt der Name aus einer früheren '
+                "Zelle, führen Sie diese zuerst aus.")
+    if isinstance(error, SyntaxError):
+        where = f"Zeile {error.lineno}" if error.lineno else "Die Eingabe"
+        return (f"{where} ist so nicht lesbar. Bitte prüfen: Anführungszeichen und Klammern "
+                'geschlossen? Texte in "…", Auswahl in [ ], Zahlen ohne Anführungszeichen '
+                '(Komma nur in "2,5").')
+    return None
+
+
+def install_hints(shell: Any = None) -> None:
+    """Show :func:`typing_hint` above the usual error message of a notebook cell.
+
+    Installed once by the first cell of each course notebook; the error still stops the cell
+    (and "Alle Zellen ausführen"), and the original message stays below the hint.
+
+    Parameters
+    ----------
+    shell : IPython shell, optional
+        Default: the running IPython shell.
+
+    Outside IPython nothing is installed.
+    """
+    import types
+
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython is a dependency of the course
+            return
+        shell = get_ipython()
+    if shell is None:
+        return
+    plain_syntax_error = type(shell).showsyntaxerror
+
+    def hinted(stb: list[str], error: BaseException | None) -> list[str]:
+        hint = typing_hint(error) if error is not None else None
+        return ([f"Hinweis: {hint}", ""] if hint else []) + list(stb)
+
+    def name_error(self: Any, etype: type, value: BaseException, tb: Any,
+                   tb_offset: int | None = None) -> None:
+        # IPython ignores what a custom handler returns: it shows the error itself.
+        stb = self.InteractiveTB.structured_traceback(etype, value, tb, tb_offset)
+        self._showtraceback(etype, value, hinted(stb, value))
+
+    def syntax_error(self: Any, filename: str | None = None,
+                     running_compiled_code: bool = False) -> None:
+        shown = self._showtraceback
+        error = self._get_exc_info()[1]
+
+        def with_hint(etype: type, value: BaseException, stb: list[str]) -> None:
+            shown(etype, value, hinted(stb, error))
+
+        self._showtraceback = with_hint
+        try:
+            plain_syntax_error(self, filename, running_compiled_code)
+        finally:
+            del self._showtraceback
+
+    shell.set_custom_exc((NameError,), name_error)
+    shell.showsyntaxerror = types.MethodType(syntax_error, shell)
