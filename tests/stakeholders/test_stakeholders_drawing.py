@@ -186,4 +186,4 @@ def test_the_case_map_fits_the_grading_sandboxs_output_limit_per_cell():
 
     picture = draw(load_case_map())._repr_png_()
     assert picture.startswith(b"\x89PNG")
-    assert len(base64.b64encode(picture)) < SandboxLimits().cell_output_kb * 1024 / 2
+    assert len(base64.b64encode(picture)) < SandboxLimits().cell_output_kb * 1024 / 4

@@ -149,7 +149,8 @@ class SandboxLimits:
     cell_output_kb, notebook_output_kb : int
         Output kept per cell and per notebook in KiB; beyond it outputs are dropped with a
         German note (errors and the first standard-error output are always kept, so the score
-        does not change).
+        does not change). 512 KiB per cell leaves room for the course's largest figure (the
+        model overview of 2.3: about 410 KiB as PNG in the notebook when figures are on).
 
     Examples
     --------
@@ -171,7 +172,7 @@ class SandboxLimits:
     figures: bool = False
     processes: int = 64
     disk_mb: int = 200
-    cell_output_kb: int = 256
+    cell_output_kb: int = 512
     notebook_output_kb: int = 2048
 
     def __post_init__(self) -> None:
