@@ -617,14 +617,19 @@ def share_correct(answers: Any, expected: Mapping[Any, Any], *, points: float = 
     """
     if not expected:
         raise ValueError("expected must not be empty")
-    if isinstance(points, bool) or not isinstance(points, numbers.Real) or not points > 0:
-        raise ValueError("points must be a number > 0")
+    _check_points(points)
     given = {key: _token(value) for key, (_, value) in _mapping_keys(answers, task).items()}
     right = sum(given.get(_token(key), _MISSING) == _token(value)
                 for key, value in expected.items())
     total = len(expected)
     print(f"{_prefix(task)}{right} von {total} {items} {'stimmt' if right == 1 else 'stimmen'}.")
     return float(points) * right / total
+
+
+def _check_points(points: float) -> None:
+    """Reject a test cell's points that are no number > 0 (an author's mistake)."""
+    if isinstance(points, bool) or not isinstance(points, numbers.Real) or not points > 0:
+        raise ValueError("points must be a number > 0")
 
 
 def _is_open(value: Any) -> bool:
@@ -671,8 +676,7 @@ def share_selected(answer: Any, expected: Collection[Any], *, options: str | Ite
     Aufgabe 1: 4 von 5 Optionen richtig entschieden.
     1.6
     """
-    if isinstance(points, bool) or not isinstance(points, numbers.Real) or not points > 0:
-        raise ValueError("points must be a number > 0")
+    _check_points(points)
     known = _options(options)
     what = (f"Bitte eine Auswahl aus den Optionen {_describe(known)} als Liste eintragen, "
             "z. B. ['…', '…']")
