@@ -216,16 +216,19 @@ def test_value_answer_rule_counts_code_as_code():
     assert not is_value_answer("x = None\n### BEGIN SOLUTION\ny = 1\n### END SOLUTION")
 
 
+def _stated_minutes(master: Path) -> int:
+    """The working time the first Markdown cell of a master states, in minutes."""
+    notebook = nbformat.read(master, as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
+    stated = WORKING_TIME.findall(first.source)
+    assert len(stated) == 1, f"{master.name}: '**Bearbeitungszeit:** etwa N Minuten' fehlt"
+    return int(stated[0])
+
+
 @pytest.mark.parametrize("module_id", MODULES)
 def test_stated_working_times_add_up_to_the_configured_hours(module_id):
     module = MODULES[module_id]
-    minutes = []
-    for name in module.notebooks:
-        notebook = nbformat.read(COURSE.source_dir / module_id / name, as_version=4)
-        first = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
-        stated = WORKING_TIME.findall(first.source)
-        assert len(stated) == 1, f"{name}: '**Bearbeitungszeit:** etwa N Minuten' fehlt"
-        minutes.append(int(stated[0]))
+    minutes = [_stated_minutes(COURSE.source_dir / module_id / name) for name in module.notebooks]
     assert sum(minutes) == module.hours * 60, (module_id, minutes, module.hours)
 
 
@@ -334,12 +337,6 @@ GUIDE_ROW = re.compile(r"^\| (\d)\.(\d) `(\w+)` \|.*\| ca\. (\d+) Min\. \| (\d+)
                        r"([\d +]+) P\. \|$", re.MULTILINE)
 GUIDE_SUM = re.compile(r"Summe: (\d+) automatisch bewertete Punkte und (\d+) [^;]*; bestanden ab "
                        r"(\d+) Punkten")
-
-
-def _stated_minutes(master: Path) -> int:
-    notebook = nbformat.read(master, as_version=4)
-    first = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
-    return int(WORKING_TIME.findall(first.source)[0])
 
 
 @pytest.mark.parametrize("module_id", MODULES)
