@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
@@ -44,6 +43,7 @@ from markdown_it.token import Token
 
 from kokosim._atomic import atomic_write
 from kokosim._cli import use_german_argparse
+from kokosim.style import font_file
 
 __all__ = ["MARKDOWN_SUFFIXES", "GuidePdf", "GuidePdfError", "Heading", "main",
            "markdown_to_pdf", "pdf_name", "read_markdown", "write_pdfs"]
@@ -51,7 +51,6 @@ __all__ = ["MARKDOWN_SUFFIXES", "GuidePdf", "GuidePdfError", "Heading", "main",
 #: File endings accepted as Markdown.
 MARKDOWN_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
 
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _FONTS = {  # (family, style) -> file in matplotlib's font folder
     ("DejaVu", ""): "DejaVuSans.ttf",
     ("DejaVu", "B"): "DejaVuSans-Bold.ttf",
@@ -142,7 +141,7 @@ class _Document(FPDF):
         self.set_margins(_MARGIN_SIDE, _MARGIN_TOP, _MARGIN_SIDE)
         self.set_auto_page_break(True, margin=_MARGIN_BOTTOM)
         for (family, style), filename in _FONTS.items():
-            path = _FONT_DIR / filename
+            path = font_file(filename)
             if not path.is_file():
                 raise GuidePdfError(f"Die Schrift „{path}“ fehlt (sie gehört zu matplotlib); "
                                     "bitte matplotlib neu installieren.")

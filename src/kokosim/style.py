@@ -1,5 +1,5 @@
-"""Presentation helpers shared by every picture and text kokosim shows: the colour palette and
-German number formatting.
+"""Presentation helpers shared by every picture and text kokosim shows: the colour palette,
+German number formatting and the font files of kokosim's PDFs.
 
 Colours are the Okabe-Ito palette (safe for the common forms of colour blindness) plus a neutral
 grey; numbers use the German decimal comma.
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
+from pathlib import Path
 
 __all__ = ["ORANGE", "SKY_BLUE", "BLUISH_GREEN", "YELLOW", "BLUE", "VERMILLION", "REDDISH_PURPLE",
-           "BLACK", "GREY", "WHITE", "OKABE_ITO", "plain_number", "german_number"]
+           "BLACK", "GREY", "WHITE", "OKABE_ITO", "plain_number", "german_number", "font_file"]
 
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
@@ -74,3 +75,19 @@ def german_number(value: Real | None, digits: int | None = 2, percent: bool = Fa
         return str(int(value))
     text = plain_number(value) if digits is None else f"{value:.{digits}f}"
     return text.replace(".", ",")
+
+
+def font_file(name: str) -> Path:
+    """A font file of matplotlib's data folder (DejaVu, which covers German text), for PDFs.
+
+    The file may be missing in a broken installation: callers decide whether to fall back or
+    refuse.
+
+    Examples
+    --------
+    >>> font_file("DejaVuSans.ttf").name
+    'DejaVuSans.ttf'
+    """
+    import matplotlib  # only where a PDF is made: the palette needs no matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 
 from kokosim._atomic import atomic_write
@@ -48,7 +47,7 @@ from kokosim.certification.verification import (
 )
 from kokosim.certification.workdir import Workdir
 from kokosim.courseconfig import Course
-from kokosim.style import BLUISH_GREEN, GREY, ORANGE, VERMILLION, german_number
+from kokosim.style import BLUISH_GREEN, GREY, ORANGE, VERMILLION, font_file, german_number
 
 __all__ = ["CHART_LABELS", "Certificate", "earned_certificates", "certificate_pdf",
            "overview_chart", "write_certificates"]
@@ -61,7 +60,6 @@ CHART_LABELS: dict[Decision | None, tuple[str, str]] = {
     Decision.OPEN: ("offen", ORANGE),
     None: ("nicht abgegeben", GREY),
 }
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 @dataclass(frozen=True)
@@ -131,13 +129,12 @@ def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certif
 
 def _pdf() -> tuple[FPDF, str]:
     pdf = FPDF(format="A4")
-    regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
+    regular, bold = font_file("DejaVuSans.ttf"), font_file("DejaVuSans-Bold.ttf")
     if regular.is_file() and bold.is_file():
         pdf.add_font("DejaVu", "", str(regular))
         pdf.add_font("DejaVu", "B", str(bold))
         return pdf, "DejaVu"
     return pdf, "Helvetica"
-
 
 
 def certificate_pdf(course: Course, certificate: Certificate, issued: date,
