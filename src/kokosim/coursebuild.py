@@ -72,9 +72,11 @@ HOME = Path("course") / "index.ipynb"
 #: Id of the course home's Markdown cell that lists the notebooks (generated, never edit by hand).
 HOME_CELL_ID = "kurs-notebooks"
 
-_MODULE_NAME = re.compile(r"module\d+")
-#: First heading of a master: "# Modul 1.2 — Title".
-_HEADING = re.compile(r"#\s+Modul\s+(?P<number>\d+\.\d+)\s+[—–-]\s+(?P<title>.+)")
+#: Folders of master notebooks: the modules and the transfer project (course/kurs.toml).
+_MODULE_NAME = re.compile(r"module\d+|praxisprojekt")
+#: First heading of a master: "# Modul 1.2 — Title" or "# Praxisprojekt P.1 — Title".
+_HEADING = re.compile(r"#\s+(?:Modul|Praxisprojekt)\s+(?P<number>(?:\d+|P)\.\d+)\s+[—–-]\s+"
+                      r"(?P<title>.+)")
 
 
 def _course_root(root: str | Path) -> Path:
@@ -83,7 +85,7 @@ def _course_root(root: str | Path) -> Path:
 
 
 def master_modules(root: str | Path = Path(".")) -> list[str]:
-    """Module ids (``module1``, ...) that have a folder of master notebooks.
+    """Module ids (``module1``, ..., then ``praxisprojekt``) that have a folder of masters.
 
     Examples
     --------
@@ -96,7 +98,7 @@ def master_modules(root: str | Path = Path(".")) -> list[str]:
         raise FileNotFoundError(f"{source}: folder of master notebooks not found")
     return sorted((entry.name for entry in source.iterdir()
                    if entry.is_dir() and _MODULE_NAME.fullmatch(entry.name)),
-                  key=lambda name: int(name[len("module"):]))
+                  key=lambda name: (name == "praxisprojekt", len(name), name))
 
 
 def master_notebooks(root: str | Path = Path("."),
@@ -161,11 +163,11 @@ def home_listing(root: str | Path = Path(".")) -> str:
         "|---|---|---|",
     ]
     for module in course.modules:
-        number = module.id[len("module"):]
+        number = "P" if module.is_project else module.id[len("module"):]
+        unit = module.title if module.is_project else f"{number} {module.title}"
         for index, path in enumerate(course.master_paths(module.id), start=1):
             label, title = _heading(path, f"{number}.{index}")
-            lines.append(f"| {number} {module.title} | {label} | "
-                         f"[{title}](../{module.id}/{path.name}) |")
+            lines.append(f"| {unit} | {label} | [{title}](../{module.id}/{path.name}) |")
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 import tomllib
@@ -44,6 +45,7 @@ __all__ = [
     "COURSE_CONFIG",
     "CERTIFICATE_RULES",
     "CourseConfigError",
+    "UnitKind",
     "Module",
     "Course",
     "NotebookPoints",
@@ -60,16 +62,34 @@ CERTIFICATE_RULES: dict[str, str] = {
 }
 
 _MODULE_ID = re.compile(r"module\d+")
+#: Id of the transfer project (its masters in ``source/praxisprojekt/``, copies in
+#: ``praxisprojekt/``).
+_PROJECT_ID = "praxisprojekt"
 #: Points closer to a mark than this count as reaching it (sums of float scores).
 _ROUNDING = 1e-9
 _COURSE_KEYS = {"title", "issuer"}
 _CERTIFICATE_KEYS = {"rule", "required_modules"}
 _MODULE_KEYS = {"id", "title", "notebooks", "hours", "max_auto_points", "max_manual_points",
                 "pass_points", "min_manual_points"}
+#: Keys a [[modules]] entry may have besides :data:`_MODULE_KEYS`.
+_OPTIONAL_MODULE_KEYS = {"kind"}
 
 
 class CourseConfigError(ValueError):
     """A problem in the course configuration; the message names file, key and problem."""
+
+
+class UnitKind(enum.Enum):
+    """What a graded unit of the course is (``kind`` in ``kurs.toml``, default ``"modul"``).
+
+    A *module* teaches and grades with autograded tasks and reflections; the *project*
+    (Praxisprojekt) is the trainee's transfer work for their own Kommune, graded by hand only.
+    The pipeline collects, grades and exports both alike; the certificate names the project's
+    title.
+    """
+
+    MODULE = "modul"
+    PROJECT = "projekt"
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,8 @@ class Module:
     min_manual_points : float
         Points of the manually graded answers (reflections) needed to pass as well; see
         :meth:`passed`.
+    kind : UnitKind
+        A module (default) or the transfer project.
     """
 
     id: str
@@ -104,6 +126,12 @@ class Module:
     max_manual_points: float
     pass_points: float
     min_manual_points: float
+    kind: UnitKind = UnitKind.MODULE
+
+    @property
+    def is_project(self) -> bool:
+        """Whether this unit is the transfer project (Praxisprojekt)."""
+        return self.kind is UnitKind.PROJECT
 
     @property
     def max_points(self) -> float:
@@ -157,9 +185,11 @@ class Course:
     certificate_rule : str
         Key of :data:`CERTIFICATE_RULES`.
     required_modules : int
-        Number of modules the complete course has; a certificate needs all of them.
+        Number of modules (kind ``modul``) the complete course has; a certificate needs all of
+        them, and the project too if one is configured.
     modules : tuple of Module
-        The modules that exist so far, in course order.
+        The graded units that exist so far, in course order: the modules and, if configured,
+        the project (:attr:`project`).
     """
 
     path: Path
@@ -182,7 +212,12 @@ class Course:
     @property
     def complete(self) -> bool:
         """Whether all required modules are configured."""
-        return len(self.modules) == self.required_modules
+        return sum(not m.is_project for m in self.modules) == self.required_modules
+
+    @property
+    def project(self) -> Module | None:
+        """The transfer project (Praxisprojekt), if the course has one."""
+        return next((m for m in self.modules if m.is_project), None)
 
     def module(self, module_id: str) -> Module:
         """The module with id ``module_id``.
@@ -307,10 +342,18 @@ def _number(table: Mapping[str, Any], key: str, where: str, *, positive: bool = 
 def _parse_module(table: Any, where: str) -> Module:
     if not isinstance(table, Mapping):
         raise CourseConfigError(f"{where}: must be a table ([[modules]])")
-    _check_keys(table, _MODULE_KEYS, where)
+    _check_keys({key: value for key, value in table.items()
+                 if key not in _OPTIONAL_MODULE_KEYS}, _MODULE_KEYS, where)
+    kinds = {kind.value: kind for kind in UnitKind}
+    kind = kinds.get(table.get("kind", UnitKind.MODULE.value))
+    if kind is None:
+        raise CourseConfigError(f"{where}, key 'kind': {table['kind']!r} must be one of "
+                                f"{', '.join(kinds)}")
     module_id = _text(table, "id", where)
-    if not _MODULE_ID.fullmatch(module_id):
+    if kind is UnitKind.MODULE and not _MODULE_ID.fullmatch(module_id):
         raise CourseConfigError(f"{where}, key 'id': {module_id!r} must look like 'module1'")
+    if kind is UnitKind.PROJECT and module_id != _PROJECT_ID:
+        raise CourseConfigError(f"{where}, key 'id': the project's id must be {_PROJECT_ID!r}")
     where = f"{where} ({module_id})"
     notebooks = table["notebooks"]
     if (not isinstance(notebooks, list) or not notebooks
@@ -328,6 +371,7 @@ def _parse_module(table: Any, where: str) -> Module:
         max_manual_points=_number(table, "max_manual_points", where),
         pass_points=_number(table, "pass_points", where, positive=True),
         min_manual_points=_number(table, "min_manual_points", where),
+        kind=kind,
     )
     if module.pass_points > module.max_points:
         raise CourseConfigError(f"{where}, key 'pass_points': {module.pass_points:g} exceeds the "
@@ -449,9 +493,13 @@ def load_course(path: str | Path = ".", *, check_notebooks: bool = True) -> Cour
     if len(set(ids)) != len(ids):
         raise CourseConfigError(f"{path}: [[modules]], key 'id': a module id is used twice "
                                 f"({', '.join(ids)})")
-    if len(modules) > required:
+    count = sum(not module.is_project for module in modules)
+    if count > required:
         raise CourseConfigError(f"{path}: [certificate], key 'required_modules': {required} but "
-                                f"{len(modules)} modules are configured")
+                                f"{count} modules are configured")
+    if sum(module.is_project for module in modules) > 1:
+        raise CourseConfigError(f"{path}: [[modules]], key 'kind': only one entry may be "
+                                f"{UnitKind.PROJECT.value!r}")
     extra = sorted(set(data) - {"course", "certificate", "modules"})
     if extra:
         raise CourseConfigError(f"{path}: unknown table(s) {', '.join(extra)}")

@@ -175,13 +175,49 @@ def write_master(source_dir: str | Path, module: str = "module1",
     return path
 
 
+#: Title cell of the sample project's master (the interface of kokosim.certification.projecttitle).
+PROJECT_TITLE_SOURCE = ('# Titel Ihres Praxisprojekts\nprojekt_titel = ""\n### BEGIN SOLUTION\n'
+                        'projekt_titel = "Konfliktmanagement im Quartier Musterstadt-Nord"\n'
+                        '### END SOLUTION')
+
+
+def write_project_master(source_dir: str | Path) -> Path:
+    """Write the sample transfer project ``source_dir/praxisprojekt/projekt.ipynb``.
+
+    A title cell (``projekt_titel``, no points) and one manually graded answer (4 points).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> nb = nbformat.read(write_project_master(tempfile.mkdtemp()), as_version=4)
+    >>> [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
+    ['intro', 'projekt_titel', 'projektbericht']
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [
+        _cell("markdown", "# Praxisprojekt", "intro", locked=True),
+        _cell("code", PROJECT_TITLE_SOURCE, "projekt_titel", solution=True),
+        _cell("markdown", "Beschreiben Sie Ihr Projekt.\n\nYOUR ANSWER HERE", "projektbericht",
+              solution=True, grade=True, points=4),
+    ]
+    path = Path(source_dir) / "praxisprojekt" / "projekt.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def write_course(repo: str | Path, modules: tuple[str, ...] = ("module1",),
                  required_modules: int | None = None,
-                 issuer: str = "Musterakademie für Kommunales Konfliktmanagement") -> Path:
+                 issuer: str = "Musterakademie für Kommunales Konfliktmanagement",
+                 project: bool = False) -> Path:
     """Write a small course (``repo/course/kurs.toml`` and one master per module).
 
     Every module has 5 autograded and 2 manual points and passes with 4 points, at least 1 of
-    them from the manually graded answer (so the autograded points alone never pass).
+    them from the manually graded answer (so the autograded points alone never pass). With
+    ``project``, the course also has the transfer project of :func:`write_project_master`
+    (4 manual points, passed with 3).
 
     Returns
     -------
@@ -211,6 +247,19 @@ max_auto_points = 5
 max_manual_points = 2
 pass_points = 4
 min_manual_points = 1
+""")
+    if project:
+        write_project_master(course_dir / "source")
+        entries.append("""[[modules]]
+id = "praxisprojekt"
+kind = "projekt"
+title = "Praxisprojekt"
+notebooks = ["projekt.ipynb"]
+hours = 6
+max_auto_points = 0
+max_manual_points = 4
+pass_points = 3
+min_manual_points = 2
 """)
     text = f"""[course]
 title = "Kommunales Konfliktmanagement (Übungskurs)"

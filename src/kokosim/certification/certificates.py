@@ -23,9 +23,10 @@ import csv
 import html
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from fpdf import FPDF
 
@@ -37,6 +38,7 @@ from kokosim.certification.export import (
     flag_codes,
     result_notes,
 )
+from kokosim.certification.projecttitle import project_titles
 from kokosim.certification.records import Decision, FlagKind, ModuleResult, ModuleState
 from kokosim.certification.verification import (
     PDF_KEYWORD,
@@ -49,8 +51,8 @@ from kokosim.certification.workdir import Workdir
 from kokosim.courseconfig import Course
 from kokosim.style import BLUISH_GREEN, GREY, ORANGE, VERMILLION, font_file, german_number
 
-__all__ = ["CHART_LABELS", "Certificate", "earned_certificates", "certificate_pdf",
-           "overview_chart", "write_certificates"]
+__all__ = ["CHART_LABELS", "Certificate", "IssuedCertificates", "earned_certificates",
+           "certificate_pdf", "overview_chart", "write_certificates"]
 
 #: Bars of the overview chart, in order: a decision, or "not submitted" (``None``), with its
 #: German label and Okabe-Ito colour.
@@ -71,6 +73,8 @@ class Certificate:
     modules: tuple[tuple[str, str, float, float, float], ...]  # id, title, points, max, hours
     #: A module was graded explicitly without the file-system sandbox (the PDF says so).
     unsafe: bool = False
+    #: Title of the trainee's transfer project (Praxisprojekt), if the course has one.
+    project_title: str | None = None
 
     @property
     def hours(self) -> float:
@@ -81,14 +85,24 @@ class Certificate:
         """What this certificate states (the data its verification code covers)."""
         return certificate_payload(student_id=self.student_id, name=self.name,
                                    course=course.title, issuer=course.issuer,
-                                   issued=issued.isoformat(), modules=self.modules)
+                                   issued=issued.isoformat(), modules=self.modules,
+                                   project_title=self.project_title)
+
+
+class IssuedCertificates(NamedTuple):
+    """What :func:`write_certificates` issued, and whose certificate waits for a project title."""
+
+    certificates: list[Certificate]
+    #: Trainee id → German problem with the project title (the certificate is not issued).
+    withheld: dict[str, str]
 
 
 def earned_certificates(course: Course, rows: list[ModuleResult]) -> list[Certificate]:
     """The certificates the results earn under the course's rule.
 
     Only decided passes count (see :attr:`ModuleResult.decided_pass`), and the course's rule
-    checks their autograded and manual points again.
+    checks their autograded and manual points again. The transfer project counts like a
+    module; its title is added by :func:`write_certificates`.
 
     Examples
     --------
@@ -166,15 +180,22 @@ def certificate_pdf(course: Course, certificate: Certificate, issued: date,
     pdf.set_font(font, "B", 20)
     pdf.cell(0, 14, certificate.name, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, "", 13)
-    pdf.multi_cell(0, 8, f"den Kurs „{course.title}“ mit allen Modulen erfolgreich "
+    parts = "allen Modulen und dem Praxisprojekt" if certificate.project_title else "allen Modulen"
+    pdf.multi_cell(0, 8, f"den Kurs „{course.title}“ mit {parts} erfolgreich "
                    "abgeschlossen hat.", align="C", new_x="LMARGIN", new_y="NEXT")
+    if certificate.project_title:
+        pdf.ln(2)
+        pdf.multi_cell(0, 7, f"Praxisprojekt: „{certificate.project_title}“", align="C",
+                       new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     pdf.set_font(font, "", 11)
     with pdf.table(col_widths=(18, 52, 15, 15), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT"),
                    line_height=7) as table:
         table.row(("Modul", "Titel", "Punkte", "Stunden"))
-        for number, (_, title, points, maximum, hours) in enumerate(certificate.modules, 1):
-            table.row((f"Modul {number}", title,
+        for number, (module_id, title, points, maximum, hours) in enumerate(
+                certificate.modules, 1):
+            project = course.project is not None and module_id == course.project.id
+            table.row(("Praxisprojekt" if project else f"Modul {number}", title,
                        f"{german_number(points, None)} von {german_number(maximum, None)}",
                        german_number(hours, None)))
     pdf.ln(6)
@@ -235,8 +256,8 @@ def overview_chart(course: Course, rows: list[ModuleResult]) -> bytes:
     return buffer.getvalue()
 
 
-def _overview_rows(course: Course, rows: list[ModuleResult],
-                   certified: set[str]) -> tuple[list[str], list[list[str]]]:
+def _overview_rows(course: Course, rows: list[ModuleResult], certified: set[str],
+                   withheld: dict[str, str]) -> tuple[list[str], list[list[str]]]:
     header = ["Kennung", "Name"] + [f"{m.id} Punkte" for m in course.modules] + \
         [f"{m.id} bestanden" for m in course.modules] + ["Hinweise", "Zertifikat"]
     table: dict[str, dict[str, ModuleResult]] = defaultdict(dict)
@@ -252,14 +273,21 @@ def _overview_rows(course: Course, rows: list[ModuleResult],
         notes = "; ".join(f"{m}: {text}" for m, r in results.items()
                           if (text := "; ".join(filter(None, (flag_codes(r.flags),
                                                               result_notes(r))))))
+        if student in withheld:
+            notes = "; ".join(filter(None, (notes, f"Projekttitel: {withheld[student]}")))
         body.append([student, first.name, *scores, *passed, notes,
                      YES_NO[student in certified]])
     return header, body
 
 
 def write_certificates(workdir: Workdir, out: str | Path,
-                       issued: date | None = None) -> list[Certificate]:
+                       issued: date | None = None) -> IssuedCertificates:
     """Write ``zertifikat-ID.pdf`` per certified trainee and the cohort overview into ``out``.
+
+    If the course has a transfer project, each certificate names its title, read from the
+    trainee's submission (:mod:`kokosim.certification.projecttitle`); a trainee who passed
+    everything but whose title is missing or unusable gets no certificate yet: the overview's
+    notes and :attr:`IssuedCertificates.withheld` say why.
 
     The overview is ``kohorte.csv``, ``kohorte.png`` (chart) and ``kohorte.html`` (table and
     chart in one file). Every certificate's verification code is recorded in the work
@@ -271,7 +299,10 @@ def write_certificates(workdir: Workdir, out: str | Path,
     course = workdir.course
     issued = issued or date.today()
     rows = collect_results(workdir)
-    certificates = earned_certificates(course, rows)
+    earned = earned_certificates(course, rows)
+    titles, problems = project_titles(workdir, [c.student_id for c in earned])
+    certificates = [c if course.project is None else replace(c, project_title=titles[c.student_id])
+                    for c in earned if c.student_id not in problems]
     key = load_key(workdir, create=True) if certificates else b""
     issued_now = []
     for certificate in certificates:
@@ -283,7 +314,7 @@ def write_certificates(workdir: Workdir, out: str | Path,
     register(workdir, [(code, payload, pdf) for _, code, payload, pdf in issued_now])
     for student_id, _, _, pdf in issued_now:
         atomic_write(out / f"zertifikat-{student_id}.pdf", pdf)
-    header, body = _overview_rows(course, rows, {c.student_id for c in certificates})
+    header, body = _overview_rows(course, rows, {c.student_id for c in certificates}, problems)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -309,4 +340,4 @@ Mindestpunktzahl der von Hand bewerteten Aufgaben (Reflexionen).</p>
 </table></body></html>
 """
     atomic_write(out / "kohorte.html", page)
-    return certificates
+    return IssuedCertificates(certificates, problems)

@@ -287,9 +287,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "certificates":
         from kokosim.certification.certificates import write_certificates
 
-        certificates = write_certificates(work, args.out, args.datum)
-        print(f"{len(certificates)} Zertifikat(e) und Kohortenübersicht in "
+        issued = write_certificates(work, args.out, args.datum)
+        print(f"{len(issued.certificates)} Zertifikat(e) und Kohortenübersicht in "
               f"{Path(args.out).absolute()}.")
+        for student, problem in sorted(issued.withheld.items()):
+            print(f"Zertifikat für {student} zurückgestellt (alles bestanden, aber der "
+                  f"Projekttitel fehlt): {problem}")
         return 0
     from kokosim.certification.status import status_text
 

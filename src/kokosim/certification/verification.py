@@ -2,7 +2,8 @@
 
 Every certificate carries a code ``XXXX-XXXX-XXXX-XXXX`` (16 base32 characters, 80 bits): the
 first bytes of an HMAC-SHA256 over what the certificate states (trainee id, name, course,
-issuer, date of issue, each module with points, maximum and hours; canonical JSON, see
+issuer, date of issue, each module with points, maximum and hours, the title of the transfer
+project if the course has one; canonical JSON, see
 :func:`certificate_payload`). The key is 32 random bytes in ``WORKDIR/zertifikate-schluessel``
 (created on first use, mode 0600, never printed, never exported).
 
@@ -53,15 +54,21 @@ class _Workdir(Protocol):
 
 
 def certificate_payload(*, student_id: str, name: str, course: str, issuer: str, issued: str,
-                        modules: Iterable[Iterable[Any]]) -> dict[str, Any]:
+                        modules: Iterable[Iterable[Any]],
+                        project_title: str | None = None) -> dict[str, Any]:
     """What a certificate states, as the JSON-able dict the code is computed over.
 
     ``modules`` are ``(id, title, points, max points, hours)``; numbers are rounded to 2 places.
+    ``project_title`` is the transfer project's title (only in the payload if given, so codes
+    of courses without a project stay as they were).
     """
-    return {"v": 1, "student_id": student_id, "name": name, "course": course,
-            "issuer": issuer, "issued": issued,
-            "modules": [[str(m), str(t), round(float(p), 2), round(float(x), 2),
-                         round(float(h), 2)] for m, t, p, x, h in modules]}
+    payload = {"v": 1, "student_id": student_id, "name": name, "course": course,
+               "issuer": issuer, "issued": issued,
+               "modules": [[str(m), str(t), round(float(p), 2), round(float(x), 2),
+                            round(float(h), 2)] for m, t, p, x, h in modules]}
+    if project_title is not None:
+        payload["project_title"] = project_title
+    return payload
 
 
 def _canonical(payload: Mapping[str, Any]) -> bytes:
@@ -229,6 +236,8 @@ def _describe(payload: Mapping[str, Any]) -> str:
         lines.append(f"  {module} – {title}: {german_number(points, None)} von "
                      f"{german_number(maximum, None)} Punkten, {german_number(hours, None)} "
                      "Stunden")
+    if payload.get("project_title"):
+        lines.append(f"  Praxisprojekt: „{payload['project_title']}“")
     return "\n".join(lines)
 
 
