@@ -329,11 +329,18 @@ def test_a_blank_task_costs_only_its_own_points(master, tmp_path):
     assert not failures, "\n".join(failures)
 
 
-#: The trainer guide of each module (module 1 in the main guide, the others in course/leitfaden/).
-GUIDES = {module.id: COURSE.path.parent / ("Leitfaden_Trainerinnen.md" if module.id == "module1"
-                                           else f"leitfaden/modul{module.id[-1]}.md")
-          for module in COURSE.modules}
-GUIDE_ROW = re.compile(r"^\| (\d)\.(\d) `(\w+)` \|.*\| ca\. (\d+) Min\. \| (\d+) P\. \| "
+def _guide(module: Module) -> Path:
+    """The trainer guide of a unit: module 1 in the main guide, the others in course/leitfaden/."""
+    if module.is_project:
+        return COURSE.path.parent / "leitfaden" / f"{module.id}.md"
+    if module.id == "module1":
+        return COURSE.path.parent / "Leitfaden_Trainerinnen.md"
+    return COURSE.path.parent / "leitfaden" / f"modul{module.id.removeprefix('module')}.md"
+
+
+GUIDES = {module.id: _guide(module) for module in COURSE.modules}
+#: A notebook's row: "| 1.2 `stem` | … | ca. 75 Min. | 11 P. | 3 P. |" (the project's "P.1").
+GUIDE_ROW = re.compile(r"^\| ([\dP])\.(\d) `(\w+)` \|.*\| ca\. (\d+) Min\. \| (\d+) P\. \| "
                        r"([\d +]+) P\. \|$", re.MULTILINE)
 GUIDE_SUM = re.compile(r"Summe: (\d+) automatisch bewertete Punkte und (\d+) [^;]*; bestanden ab "
                        r"(\d+) Punkten")
