@@ -58,7 +58,8 @@ __all__ = [
 COURSE_CONFIG = Path("course") / "kurs.toml"
 #: Supported certificate rules and their German wording.
 CERTIFICATE_RULES: dict[str, str] = {
-    "all_modules_passed": "Alle Module des Kurses bestanden.",
+    "all_modules_passed": "Alle Module des Kurses bestanden, dazu das Praxisprojekt, wenn der "
+                          "Kurs eines hat.",
 }
 
 _MODULE_ID = re.compile(r"module\d+")

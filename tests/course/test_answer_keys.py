@@ -58,6 +58,7 @@ NB51 = "module5/01_krisenphasen_und_kommunikation"
 NB52 = "module5/02_extremereignis_im_modell"
 NB53 = "module5/03_praeventionsplan_erstellen"
 NB54 = "module5/04_evaluation_und_uebergabe"
+NB55 = "module5/05_geruechte_soziale_medien_hassrede"
 
 
 # --------------------------------------------------------------------------------------------
@@ -635,3 +636,39 @@ def test_5_4_veraltet():
             old = True  # rule 1: no date
         derived[plan] = "veraltet" if old or plan in later_crisis_or_contact else "aktuell"
     assert answer_key(NB54, "veraltet") == derived
+
+
+# --------------------------------------------------------------------------------------------
+# Module 5.5: a rumour in the model, with and without correction
+
+
+@pytest.fixture(scope="module")
+def nb55() -> Provided:
+    return run_provided(NB55, "m5n5-03", "m5n5-rechnen")
+
+
+def test_5_5_kuerzer(nb55):
+    weeks = nb55.names["kennzahlen"]["Wochen über 10 %"].round(1)  # as printed
+    shorter = weeks["A keine Richtigstellung"] - weeks["B schnell und dranbleiben"]
+    assert answer_key(NB55, "kuerzer") == pytest.approx(shorter, abs=1e-9)
+
+
+def test_5_5_what_the_text_says_about_the_table(nb55):
+    table = nb55.names["kennzahlen"]
+    weeks = table["Wochen über 10 %"]
+    peak = table["Woche der Spitze"]
+    assert peak.between(4, 6).all()  # "die Spitze kommt in allen Varianten um Woche 5"
+    assert abs(weeks["C spät"] - weeks["B schnell und dranbleiben"]) < 1  # C about as B
+    assert weeks["D schnell, aber nur kurz"] >= weeks["A keine Richtigstellung"] - 0.5
+    assert weeks["B schnell und dranbleiben"] < weeks["E schnell, aber wenig Vertrauen"] \
+        < weeks["A keine Richtigstellung"]
+
+
+def test_5_5_annahmen_facts_of_the_key():
+    from kokosim.neighbourhood import model, scenario_values
+
+    assert answer_key(NB55, "annahmen") == ["A", "B", "E"]
+    values = scenario_values("geruechtewelle")
+    assert values["online_spread"] > values["rumour_spread"]  # A: online travels further
+    assert model.RUMOUR_RENEWAL > 0  # C is false: people become receptive again
+    assert model.RUMOUR_AGITATION > 0  # E: spreading raises the risk of attacks
