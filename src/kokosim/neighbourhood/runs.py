@@ -10,9 +10,10 @@ in parallel and returns one tidy table (one row per scenario, seed and week), th
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
@@ -85,22 +86,52 @@ def parallel_map(function: Callable[[_Task], _Result], tasks: Sequence[_Task], *
     return results
 
 
-def run_scenario(scenario: str | None, seed: int, steps: int, **overrides: Any) -> pd.DataFrame:
+def run_scenario(scenario: str | None, seed: int, steps: int, *,
+                 changes: Mapping[int, Mapping[str, Any]] | None = None,
+                 **overrides: Any) -> pd.DataFrame:
     """Run one scenario for ``steps`` weeks; return its frame with scenario, seed and step.
 
     Runs are deterministic, so they are memoised (:mod:`kokosim.neighbourhood.runcache`): the same
     arguments in the same process, or with a cache folder in ``KOKOSIM_RUN_CACHE``, return the
     stored frame instead of simulating again.
 
+    Parameters
+    ----------
+    scenario : str or None
+        Scenario key (:data:`~kokosim.neighbourhood.SCENARIOS`), ``None`` for the defaults.
+    seed, steps : int
+        Seed of the run and number of weeks.
+    changes : mapping of int to mapping, optional
+        Parameters to change during the run: ``{week: {parameter: value}}`` applies
+        :meth:`Neighbourhood.set_parameter` just before that week's step (week 1 is the first
+        step), e.g. a correction campaign from week 2 to week 5. Only ``live`` parameters.
+    **overrides
+        Parameters of the model at the start.
+
     Examples
     --------
     >>> frame = run_scenario("ruhiges_quartier", seed=1, steps=3, width=10, height=10)
     >>> frame[["scenario", "seed", "step"]].tail(1).to_dict("records")
     [{'scenario': 'ruhiges_quartier', 'seed': 1, 'step': 3}]
+    >>> later = run_scenario("ruhiges_quartier", seed=1, steps=3, width=10, height=10,
+    ...                      changes={2: {"communication": 0.9}})
+    >>> len(later) == len(frame)
+    True
+    >>> run_scenario("ruhiges_quartier", seed=1, steps=3, changes={9: {"communication": 0.9}})
+    Traceback (most recent call last):
+    ...
+    ValueError: changes: week 9 is not between 1 and steps=3
     """
+    schedule = {int(week): dict(values) for week, values in (changes or {}).items()}
+    for week in schedule:
+        if not 1 <= week <= steps:
+            raise ValueError(f"changes: week {week} is not between 1 and steps={steps}")
+
     def simulate() -> pd.DataFrame:
         model = Neighbourhood(scenario, seed=seed, **overrides)
-        for _ in range(steps):
+        for week in range(1, steps + 1):
+            for name, value in schedule.get(week, {}).items():
+                model.set_parameter(name, value)
             model.step()
         frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         frame.insert(0, "step", np.arange(len(frame)))
@@ -108,7 +139,10 @@ def run_scenario(scenario: str | None, seed: int, steps: int, **overrides: Any) 
         frame.insert(0, "scenario", scenario)
         return frame
 
-    return cached_run(scenario, seed, steps, overrides, simulate)
+    # The schedule is part of the run's identity: a plain string in the cache key.
+    key = dict(overrides, **({"changes": json.dumps(sorted(schedule.items()), sort_keys=True)}
+                             if schedule else {}))
+    return cached_run(scenario, seed, steps, key, simulate)
 
 
 def _run_task(task: tuple[str, int, int, dict[str, Any]]) -> pd.DataFrame:
