@@ -45,5 +45,17 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 def test_top_level_layout_is_as_fixed():
     for name in ["course", "simulations", "src/kokosim", "tests", "environment.yml", "README.md",
-                 "pyproject.toml", "Makefile", ".ci/run", *(f"module{i}" for i in range(1, 6))]:
+                 "pyproject.toml", "Makefile", ".ci/run", "praxisprojekt",
+                 *(f"module{i}" for i in range(1, 6))]:
         assert (ROOT / name).exists(), name
+
+
+def test_readme_binder_table_lists_every_course_notebook():
+    """The README's Binder table names every notebook of course/kurs.toml (modules and project)."""
+    from kokosim.courseconfig import load_course
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `((?:module\d|praxisprojekt)/[^`]+\.ipynb)` \|", readme, re.MULTILINE))
+    course = load_course(ROOT, check_notebooks=False)
+    expected = {f"{module.id}/{name}" for module in course.modules for name in module.notebooks}
+    assert listed == expected

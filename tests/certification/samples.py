@@ -145,6 +145,16 @@ def _cell(kind: str, source: str, grade_id: str, *, solution: bool = False, grad
     return cell
 
 
+def _write_notebook(path: Path, cells: list[NotebookNode]) -> Path:
+    """Write a notebook with the Python 3 kernelspec and ``cells`` to ``path``."""
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def write_master(source_dir: str | Path, module: str = "module1",
                  notebook: str = "aufgaben") -> Path:
     """Write a master notebook ``source_dir/module/notebook.ipynb`` with nbgrader metadata.
@@ -159,20 +169,13 @@ def write_master(source_dir: str | Path, module: str = "module1",
     >>> sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells)
     7
     """
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [
+    return _write_notebook(Path(source_dir) / module / f"{notebook}.ipynb", [
         _cell("markdown", "# Aufgabe: Eskalationsstufe", "intro", locked=True),
         _cell("code", _SOLUTION, "loesung", solution=True),
         _cell("code", _VISIBLE_TEST, "test_sichtbar", grade=True, points=2, locked=True),
         _cell("code", _HIDDEN_TEST, "test_verborgen", grade=True, points=3, locked=True),
         _cell("markdown", _ANSWER, "reflexion", solution=True, grade=True, points=2),
-    ]
-    path = Path(source_dir) / module / f"{notebook}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    ])
 
 
 #: Title cell of the sample project's master (the interface of kokosim.certification.projecttitle).
@@ -193,19 +196,12 @@ def write_project_master(source_dir: str | Path) -> Path:
     >>> [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
     ['intro', 'projekt_titel', 'projektbericht']
     """
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [
+    return _write_notebook(Path(source_dir) / "praxisprojekt" / "projekt.ipynb", [
         _cell("markdown", "# Praxisprojekt", "intro", locked=True),
         _cell("code", PROJECT_TITLE_SOURCE, "projekt_titel", solution=True),
         _cell("markdown", "Beschreiben Sie Ihr Projekt.\n\nYOUR ANSWER HERE", "projektbericht",
               solution=True, grade=True, points=4),
-    ]
-    path = Path(source_dir) / "praxisprojekt" / "projekt.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    ])
 
 
 def write_course(repo: str | Path, modules: tuple[str, ...] = ("module1",),

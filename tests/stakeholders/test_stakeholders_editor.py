@@ -198,3 +198,33 @@ def test_relayout_arranges_anew(editor: StakeholderEditor) -> None:
     assert editor.seed == seed + 1
     assert editor._positions != before and set(editor._positions) == set(before)
     assert "neu angeordnet" in editor.message.value
+
+
+def test_form_text_button_shows_the_map_in_the_form_syntax(editor: StakeholderEditor) -> None:
+    import ast
+
+    from kokosim.praxisprojekt import map_from_form
+
+    _add_actor(editor, "KMS (ich)", sector="Verwaltung", influence=3, is_self=True,
+               stance=("neutral",), role="Schlüsselakteur")
+    _add_actor(editor, "Bürgerverein", sector="Zivilgesellschaft", influence=2,
+               stance=("contra", "neutral"), power="4")
+    _relation(editor, "KMS (ich)", "Bürgerverein", "konflikt", stage=3, note="Streit")
+    assert editor.form_text.value == ""
+    editor.buttons["form_text"].click()
+    assert _ok(editor) and "Formular-Text erzeugt (2 Einträge)" in editor.message.value
+    text = editor.form_text.value
+    assert text.startswith("akteure = [") and "beziehungen = [" in text
+    values = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(text).body}
+    assert map_from_form(values["akteure"], values["beziehungen"]) == editor.karte
+    assert "Formular" in {editor.widget.children[1].children[0].get_title(i) for i in range(4)}
+
+
+def test_form_text_names_what_the_form_leaves_out(editor: StakeholderEditor) -> None:
+    _add_actor(editor, "Presse", sector="Medien", influence=7, needs="Nachrichten")
+    editor.buttons["form_text"].click()
+    text = editor.form_text.value
+    assert "# Nicht übernommen (das Formular bleibt bewusst knapp): Bedürfnisse" in text
+    assert "# Achtung: Einfluss über 5 bei Presse" in text
+    editor.buttons["undo"].click()  # the text follows the map once it has been shown
+    assert editor.form_text.value == "akteure = [\n]\nbeziehungen = [\n]"

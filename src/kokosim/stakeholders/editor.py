@@ -4,6 +4,10 @@ Made for a projector: the trainer types what the group says, the drawing updates
 Actors that are already drawn keep their place when the map changes ("Neu anordnen" computes a
 fresh layout). Every change can be undone step by step. All labels and messages are German.
 
+The tab "Formular" shows the current map as the text of the Praxisprojekt's actor form
+(:func:`kokosim.praxisprojekt.form_text`), ready to paste into the form cell: the editor is the
+comfortable way in, the notebook's form stays the record that is handed in.
+
 Works wherever ipywidgets 8 runs (JupyterLab, Jupyter Notebook 7, Binder): the drawing is a
 PNG in an ``ipywidgets.Image``, so it needs no matplotlib backend of the notebook.
 """
@@ -81,6 +85,8 @@ class StakeholderEditor:
         The current map (read it to analyse the result of the workshop).
     widget : ipywidgets.Widget
         The whole editor; the editor object itself displays as this widget.
+    form_text : ipywidgets.Textarea
+        The map as the Praxisprojekt's form text, filled by "Als Formular-Text zeigen".
 
     Examples
     --------
@@ -163,6 +169,7 @@ class StakeholderEditor:
             "save_json": ("JSON speichern", "", self.save_json),
             "load_json": ("JSON laden", "", self.load_json),
             "save_image": ("Bild speichern", "", self.save_image),
+            "form_text": ("Als Formular-Text zeigen", "info", self.show_form_text),
         }
         self.buttons: dict[str, w.Button] = {}
         for key, (label, style, action) in actions.items():
@@ -170,6 +177,9 @@ class StakeholderEditor:
             button.on_click(lambda _button, action=action: action())
             self.buttons[key] = button
         self.message = w.HTML()
+        self.form_text = w.Textarea(
+            placeholder="Hier erscheint die Karte als Text für die Formularzelle.",
+            rows=16, layout=w.Layout(width="95%"))
         self.image = w.Image(format="png", layout=w.Layout(width="100%"))
         self.actor_form["name"].observe(self._fill_actor_form, names="value")
         for key in ("source", "target", "kind"):
@@ -185,8 +195,13 @@ class StakeholderEditor:
                     w.HBox([b["save_csv"], b["load_csv"]]), w.HBox([b["save_json"],
                                                                    b["load_json"]]),
                     b["save_image"]]),
+            w.VBox([w.HTML("Die Karte als Text für die Formularzelle des Praxisprojekts: "
+                           "Knopf drücken, im Feld alles markieren (Strg + A), kopieren "
+                           "(Strg + C) und ganz unten in die Formularzelle einfügen. Der Text "
+                           "folgt danach jeder Änderung der Karte."),
+                    b["form_text"], self.form_text]),
         ], layout=w.Layout(width="36%"))
-        for index, name in enumerate(("Akteur", "Beziehung", "Datei")):
+        for index, name in enumerate(("Akteur", "Beziehung", "Datei", "Formular")):
             tabs.set_title(index, name)
         self.widget = w.VBox([
             w.HBox([b["undo"], b["relayout"], self.message]),
@@ -236,6 +251,10 @@ class StakeholderEditor:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=80)
         self.image.value = buffer.getvalue()
+        if self.form_text.value:  # shown once: keep it in step with the map
+            from kokosim.praxisprojekt import form_text
+
+            self.form_text.value = form_text(self.karte)
         return str(caught[0].message) if caught else ""
 
     # ------------------------------------------------------------------ form helpers
@@ -354,6 +373,19 @@ class StakeholderEditor:
         self.seed += 1
         self._positions = {}
         self._say(f"Karte neu angeordnet. {self._refresh()}".strip())
+
+    def show_form_text(self) -> None:
+        """Show the map as the text of the Praxisprojekt's actor form ("Als Formular-Text zeigen").
+
+        The text (two assignments, ``akteure = [...]`` and ``beziehungen = [...]``) appears in
+        :attr:`form_text` and follows every later change of the map; pasted into the form cell
+        it gives the same map back (:func:`kokosim.praxisprojekt.map_from_form`).
+        """
+        from kokosim.praxisprojekt import form_text
+
+        self.form_text.value = form_text(self.karte)
+        self._say(f"Formular-Text erzeugt ({len(self.karte)} Einträge): bitte kopieren und in "
+                  "die Formularzelle einfügen.")
 
     def _path(self, key: str) -> Path:
         return self.folder / self.file_form[key].value.strip()
