@@ -42,8 +42,11 @@ class Kernel:
         self.count += 1
         errors = [output for output in cell.outputs if output.output_type == "error"]
         assert not errors, errors
-        streams = [output.text for output in cell.outputs if output.output_type == "stream"]
-        return json.loads(streams[-1]) if streams else {}
+        # A print may reach the notebook in several stream messages (under load the newline can
+        # come alone): parse the last printed line of everything the cell wrote.
+        text = "".join(output.text for output in cell.outputs if output.output_type == "stream")
+        lines = [line for line in text.splitlines() if line.strip()]
+        return json.loads(lines[-1]) if lines else {}
 
     def send_widget_message(self, model_id: str, data: dict) -> None:
         """What the browser sends when a trainer clicks a button or releases a slider."""

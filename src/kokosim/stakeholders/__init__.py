@@ -20,6 +20,7 @@ Submodules, each importing only those listed before it (no import cycle)::
     analysis     Net-Map analyses of any MapCore
     drawing      the map and the Mendelow grid as figures
     cases        the shipped maps (load_case_map, example_map)
+    form         the map as a form of plain values with German keys (notebooks), and back
     editor       the live workshop editor
 
 The readers in :mod:`.exchange` build a :class:`StakeholderMap` and its file methods call them in
@@ -49,6 +50,7 @@ _LAZY = {
                     "analysis"),
     **dict.fromkeys(("MAX_DRAWN_ACTORS", "layout", "draw", "draw_mendelow", "save_figure"),
                     "drawing"),
+    **dict.fromkeys(("FormError", "map_from_form", "form_text"), "form"),
     "StakeholderEditor": "editor",
     **dict.fromkeys(("CASE_MAP_TITLE", "load_case_map", "example_map"), "cases"),
 }

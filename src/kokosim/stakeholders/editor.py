@@ -5,7 +5,7 @@ Actors that are already drawn keep their place when the map changes ("Neu anordn
 fresh layout). Every change can be undone step by step. All labels and messages are German.
 
 The tab "Formular" shows the current map as the text of the Praxisprojekt's actor form
-(:func:`kokosim.praxisprojekt.form_text`), ready to paste into the form cell: the editor is the
+(:func:`kokosim.stakeholders.form.form_text`), ready to paste into the form cell: the editor is the
 comfortable way in, the notebook's form stays the record that is handed in.
 
 Works wherever ipywidgets 8 runs (JupyterLab, Jupyter Notebook 7, Binder): the drawing is a
@@ -252,7 +252,7 @@ class StakeholderEditor:
         figure.savefig(buffer, format="png", dpi=80)
         self.image.value = buffer.getvalue()
         if self.form_text.value:  # shown once: keep it in step with the map
-            from kokosim.praxisprojekt import form_text
+            from kokosim.stakeholders.form import form_text
 
             self.form_text.value = form_text(self.karte)
         return str(caught[0].message) if caught else ""
@@ -379,9 +379,9 @@ class StakeholderEditor:
 
         The text (two assignments, ``akteure = [...]`` and ``beziehungen = [...]``) appears in
         :attr:`form_text` and follows every later change of the map; pasted into the form cell
-        it gives the same map back (:func:`kokosim.praxisprojekt.map_from_form`).
+        it gives the same map back (:func:`kokosim.stakeholders.form.map_from_form`).
         """
-        from kokosim.praxisprojekt import form_text
+        from kokosim.stakeholders.form import form_text
 
         self.form_text.value = form_text(self.karte)
         self._say(f"Formular-Text erzeugt ({len(self.karte)} Einträge): bitte kopieren und in "
