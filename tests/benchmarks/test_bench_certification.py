@@ -66,9 +66,9 @@ class Clock:
         return time.perf_counter() - self.wall, busy, ticks[7] / max(sum(ticks), 1)
 
 
-def cohort(tmp: Path, name: str, trainees: int,
-           limits: SandboxLimits) -> tuple[float, float, float, int]:
-    """Grade ``trainees`` correct submissions of every module.
+def cohort(tmp: Path, name: str, trainees: int, limits: SandboxLimits,
+           project: bool = False) -> tuple[float, float, float, int]:
+    """Grade ``trainees`` correct submissions of every module (and of the project if asked).
 
     Returns wall seconds, busy CPU seconds of the machine (graders, kernels, cache filling),
     the host's stolen CPU share and the number of notebooks.
@@ -81,7 +81,7 @@ def cohort(tmp: Path, name: str, trainees: int,
     course = load_course(ROOT)
     seconds = cpu = stolen = 0.0
     notebooks = 0
-    for module in [m.id for m in course.modules]:
+    for module in [m.id for m in course.modules if project or not m.is_project]:
         inbox = tmp / f"eingang-{name}-{module}"
         inbox.mkdir()
         masters = {p.name: nbformat.read(p, 4) for p in course.master_paths(module)}
