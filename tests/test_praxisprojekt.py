@@ -306,7 +306,7 @@ def _project(folder: Path, names: dict[str, str] = NAMES, extra: list[str] = EXT
     title = 'projekt_titel = ""\nprojekt_titel = "Konfliktmanagement am Lindenweg"\n'
     notebooks = [
         [_cell("markdown", "# Praxisprojekt P.1 — Projektauftrag\n\n" + prose),
-         _cell("code", title, pp.TITLE_ID, solution=True),
+         _cell("code", title, pp.TITLE_CELL, solution=True),
          _cell("code", 'bestandsaufnahme = {"anlaufstellen": {"status": "vorhanden", '
                        '"notiz": "Bürgertelefon im Jugendamt Nordstadt"}}',
                "bestandsaufnahme", grade=True, solution=True, points=6),

@@ -65,6 +65,7 @@ from typing import Any
 import pandas as pd
 
 from kokosim._atomic import atomic_open, atomic_write
+from kokosim.certification.projecttitle import TITLE_CELL, ProjectTitleError, read_title
 from kokosim.escalation import LADDER
 from kokosim.praevention import PHASES, PreventionPlan, check_plan
 from kokosim.praevention import ROLES as PLAN_ROLES
@@ -87,7 +88,6 @@ __all__ = [
     "NOTEBOOKS",
     "ZIP_FILE",
     "KEY_FILE",
-    "TITLE_ID",
     "ACTOR_FORM_ID",
     "EXTRA_NAMES_ID",
     "BUILDING_BLOCKS",
@@ -148,8 +148,6 @@ NOTEBOOKS: tuple[str, ...] = (
 ZIP_FILE = "praxisprojekt_abgabe.zip"
 #: File name of the key table (real name -> pseudonym), written beside the ZIP, never into it.
 KEY_FILE = "pseudonymschluessel_NICHT_ABGEBEN.csv"
-#: nbgrader ``grade_id`` of the cell with the project title (notebook 1; read by certification).
-TITLE_ID = "projekt_titel"
 #: nbgrader ``grade_id`` of the actor form (notebook 2): ``akteure`` and ``beziehungen``.
 ACTOR_FORM_ID = "akteurslandkarte"
 #: nbgrader ``grade_id`` of the list ``weitere_namen`` (notebook 4).
@@ -1490,7 +1488,7 @@ def _protected_terms() -> frozenset[str]:
         *PLAN_ROLES, *PHASES, *CONTROLS, *COST_RATES, *ACTOR_KEYS, *RELATION_KEYS,
         "status", "notiz", "rolle", "stelle", "aufgaben", "konflikt", "stufen", "verfahren",
         "zustaendig", "frist", "kommune", "stand", "stufengerecht", "einheitlich", "ja", "nein",
-        *_PLAN_PARTS, *_PLAN_COLUMNS, TITLE_ID,
+        *_PLAN_PARTS, *_PLAN_COLUMNS, TITLE_CELL,
         ACTOR_FORM_ID, EXTRA_NAMES_ID, "akteure", "beziehungen", "Akteur", "Name",
         *(Path(notebook).stem for notebook in NOTEBOOKS)})
 
@@ -1695,14 +1693,11 @@ def _answer_warnings(notebooks: Mapping[str, Any]) -> list[str]:
         for cell in notebook.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             grade_id = meta.get("grade_id")
-            if grade_id == TITLE_ID:
-                try:
-                    title = _form_values(cell.source, name).get("projekt_titel")
-                except SubmissionError:
-                    title = None
-                if not isinstance(title, str) or not 5 <= len(title.strip()) <= 120:
-                    found.append(f"{name}: Der Projekttitel fehlt oder hat nicht 5 bis 120 "
-                                 "Zeichen; er erscheint auf Ihrem Zertifikat.")
+            if grade_id == TITLE_CELL:
+                try:  # the certificate's own rule for titles
+                    read_title(notebook, name)
+                except ProjectTitleError as problem:
+                    found.append(f"{problem}; der Titel erscheint auf Ihrem Zertifikat.")
                 continue
             if not (meta.get("grade") and meta.get("solution")):
                 continue
@@ -1719,14 +1714,11 @@ def _answer_warnings(notebooks: Mapping[str, Any]) -> list[str]:
 
 
 def _title_of(notebook: Any) -> str | None:
-    cell = next((c for c in notebook.cells if _grade_id(c) == TITLE_ID), None)
-    if cell is None:
-        return None
+    """The project title as the certificate would print it, or None if there is none yet."""
     try:
-        title = _form_values(cell.source, "").get("projekt_titel")
-    except SubmissionError:
+        return read_title(notebook)
+    except ProjectTitleError:
         return None
-    return title if isinstance(title, str) else None
 
 
 def _named_form(notebooks: Mapping[str, Any], index: int, grade_id: str) -> dict[str, Any]:

@@ -13,14 +13,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    # Types only: the project notebooks import this module, which loads neither nbgrader nor
+    # nbformat (nbformat is imported where a submission is read).
+    from nbformat import NotebookNode
 
-from kokosim.certification.workdir import Workdir
+    from kokosim.certification.workdir import Workdir
 
-__all__ = ["TITLE_CELL", "TITLE_LENGTH", "ProjectTitleError", "read_title", "project_title",
-           "project_titles"]
+__all__ = ["TITLE_CELL", "TITLE_LENGTH", "ProjectTitleError", "check_title", "read_title",
+           "project_title", "project_titles"]
 
 #: nbgrader ``grade_id`` of the answer cell that holds the title (also the variable's name).
 TITLE_CELL = "projekt_titel"
@@ -30,6 +33,41 @@ TITLE_LENGTH = (5, 120)
 
 class ProjectTitleError(ValueError):
     """The project title is missing or unusable; the message (German) says where and why."""
+
+
+def check_title(value: Any, where: str = "Projekttitel") -> str:
+    """``value`` as the certificate prints it (spaces collapsed), if it is a usable title.
+
+    The one rule for titles: used for the submission (:func:`read_title`), by the project
+    notebook's check cell and by the trainee's submission button (:mod:`kokosim.praxisprojekt`).
+
+    Raises
+    ------
+    ProjectTitleError
+        If ``value`` is no text, empty, on several lines or not :data:`TITLE_LENGTH` long
+        (German, starting with ``where``).
+
+    Examples
+    --------
+    >>> check_title("  Quartier   Am Bahnhof ")
+    'Quartier Am Bahnhof'
+    >>> check_title("Nord")
+    Traceback (most recent call last):
+    ...
+    kokosim.certification.projecttitle.ProjectTitleError: Projekttitel: der Titel hat 4 Zeichen, erlaubt sind 5 bis 120
+    """
+    if not isinstance(value, str):
+        raise ProjectTitleError(f"{where}: der Titel muss ein Text in Anführungszeichen sein")
+    text = " ".join(value.split())
+    if not text:
+        raise ProjectTitleError(f"{where}: kein Projekttitel eingetragen")
+    if "\n" in value.strip():
+        raise ProjectTitleError(f"{where}: der Titel muss in einer Zeile stehen")
+    shortest, longest = TITLE_LENGTH
+    if not shortest <= len(text) <= longest:
+        raise ProjectTitleError(f"{where}: der Titel hat {len(text)} Zeichen, erlaubt sind "
+                                f"{shortest} bis {longest}")
+    return text
 
 
 def _title_cell(notebook: NotebookNode) -> NotebookNode | None:
@@ -48,6 +86,7 @@ def read_title(notebook: NotebookNode, where: str = "Notebook") -> str | None:
 
     Examples
     --------
+    >>> import nbformat
     >>> cell = nbformat.v4.new_code_cell('projekt_titel = ""\\nprojekt_titel = "Quartier Am Bahnhof"')
     >>> cell.metadata["nbgrader"] = {"grade_id": TITLE_CELL, "solution": True, "grade": False}
     >>> read_title(nbformat.v4.new_notebook(cells=[cell]))
@@ -82,16 +121,7 @@ def read_title(notebook: NotebookNode, where: str = "Notebook") -> str | None:
                 raise ProjectTitleError(f"{place}, Zeile {node.lineno}: der Titel muss ein Text "
                                         "in Anführungszeichen sein")
             title = value
-    text = " ".join((title or "").split())
-    if not text:
-        raise ProjectTitleError(f"{place}: kein Projekttitel eingetragen")
-    if "\n" in (title or "").strip():
-        raise ProjectTitleError(f"{place}: der Titel muss in einer Zeile stehen")
-    shortest, longest = TITLE_LENGTH
-    if not shortest <= len(text) <= longest:
-        raise ProjectTitleError(f"{place}: der Titel hat {len(text)} Zeichen, erlaubt sind "
-                                f"{shortest} bis {longest}")
-    return text
+    return check_title(title or "", place)
 
 
 def project_title(workdir: Workdir, student: str) -> str:
@@ -105,6 +135,8 @@ def project_title(workdir: Workdir, student: str) -> str:
         If the course has no project, nothing was submitted, or the title is missing or
         unusable (German message naming the file and cell).
     """
+    import nbformat
+
     project = workdir.course.project
     if project is None:
         raise ProjectTitleError("Der Kurs hat kein Praxisprojekt (course/kurs.toml)")
