@@ -314,12 +314,14 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def _check_keys(table: Mapping[str, Any], required: set[str], where: str,
+                optional: set[str] | frozenset[str] = frozenset()) -> None:
+    allowed = required | optional
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise CourseConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
                                 f"{', '.join(sorted(allowed))}")
-    missing = sorted(allowed - set(table))
+    missing = sorted(required - set(table))
     if missing:
         raise CourseConfigError(f"{where}: missing key(s) {', '.join(missing)}")
 
@@ -343,8 +345,7 @@ def _number(table: Mapping[str, Any], key: str, where: str, *, positive: bool = 
 def _parse_module(table: Any, where: str) -> Module:
     if not isinstance(table, Mapping):
         raise CourseConfigError(f"{where}: must be a table ([[modules]])")
-    _check_keys({key: value for key, value in table.items()
-                 if key not in _OPTIONAL_MODULE_KEYS}, _MODULE_KEYS, where)
+    _check_keys(table, _MODULE_KEYS, where, _OPTIONAL_MODULE_KEYS)
     kinds = {kind.value: kind for kind in UnitKind}
     kind = kinds.get(table.get("kind", UnitKind.MODULE.value))
     if kind is None:
