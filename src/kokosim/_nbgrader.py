@@ -23,6 +23,12 @@ explicitly:
   in cohort runs, about one trainee-module in 30 sat idle until the 30-s cell timeout with the
   kernel idle and its reply already queued (pyzmq's asyncio poller missed the wake-up; a fresh
   poll finds the message at once): 30 s of wall time lost, and no flag.
+  Its kernels are ready as soon as they have answered: jupyter_client's client connects to a
+  kernel's sockets before the kernel has made them and retries only every 0.1 s (ZeroMQ's
+  reconnect interval, here :data:`RECONNECT_MS`), its ``wait_for_ready`` ends with a fixed
+  0.2-s wait for silence on IOPub (:data:`READY_WAIT`), and it notices a killed kernel's end only
+  in 0.1-s steps. Measured with kernels from the warm starter: 0.37 s from start to ready and
+  0.11 s per shutdown before, 0.10 s and 0.02 s after.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ __all__ = [
     "kernel_config",
     "OUTPUT_CUT_NOTE",
     "POLL_SLICE",
+    "READY_WAIT",
+    "RECONNECT_MS",
     "sliced_get_msg",
 ]
 
@@ -61,6 +69,11 @@ __all__ = [
 OUTPUT_CUT_NOTE = "[Ausgabe gekürzt:"
 #: Longest single wait (seconds) for a kernel message in grading; see :func:`sliced_get_msg`.
 POLL_SLICE = 1.0
+#: ZeroMQ reconnect interval (milliseconds) of grading clients (ZeroMQ's default: 100).
+RECONNECT_MS = 10
+#: Longest wait (seconds) on IOPub for the kernel's "idle" after its ``kernel_info`` reply
+#: before asking again (IOPub may connect late; jupyter_client waits as long).
+READY_WAIT = 0.2
 #: Characters kept of an error's traceback or a standard-error output beyond the limits.
 _KEPT_BEYOND_LIMIT = 2000
 
@@ -253,11 +266,60 @@ def _explicit_kernels() -> tuple[type, type]:
     Built on first use: importing nbgrader and jupyter_client is slow.
     """
     from jupyter_client import AsyncKernelManager
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.kernelspec import KernelSpecManager
     from nbformat import NotebookNode
     from nbclient.util import run_sync
     from nbgrader.preprocessors import Execute
+    import zmq
     from traitlets import Dict, Integer, List, default
+
+    class PromptKernelClient(AsyncKernelClient):
+        """A client that is ready once the kernel answered, without a fixed wait."""
+
+        @default("context")
+        def _context_default(self) -> Any:
+            context = super()._context_default()
+            context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
+            return context
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            """Ask for ``kernel_info`` until the reply came on shell and its "idle" on IOPub.
+
+            The "idle" of the request proves that IOPub is connected and that every message
+            the kernel sent before is already read, which jupyter_client's own version
+            ensures by waiting for 0.2 s of silence.
+            """
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                request = self.kernel_info()
+                reply = await self._answer(self.shell_channel, request, "kernel_info_reply",
+                                           deadline, 1.0)
+                if reply is not None and await self._answer(
+                        self.iopub_channel, request, "status", deadline, READY_WAIT,
+                        lambda msg: msg["content"].get("execution_state") == "idle"):
+                    self._handle_kernel_info_reply(reply)
+                    return
+                if not await self.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+        @staticmethod
+        async def _answer(channel: Any, request: str, kind: str, deadline: float,
+                          quiet: float, accept: Callable[[dict], bool] = lambda msg: True
+                          ) -> dict | None:
+            """The first ``kind`` message on ``channel`` for ``request``, or ``None`` once
+            the channel was silent for ``quiet`` seconds or the deadline passed."""
+            while time.monotonic() < deadline:
+                try:
+                    msg = await channel.get_msg(timeout=min(quiet, deadline - time.monotonic()))
+                except Empty:
+                    return None
+                if msg["msg_type"] == kind and \
+                        msg["parent_header"].get("msg_id") == request and accept(msg):
+                    return msg
+            return None
 
     class ExplicitKernelManager(AsyncKernelManager):
         """Starts kernels with :attr:`env` and finds kernelspecs only in :attr:`kernel_dirs`."""
@@ -270,6 +332,15 @@ def _explicit_kernels() -> tuple[type, type]:
             if not self.kernel_dirs:
                 return KernelSpecManager(data_dir=self.data_dir)
             return KernelSpecManager(data_dir=self.data_dir, kernel_dirs=list(self.kernel_dirs))
+
+        @default("client_factory")
+        def _prompt_client(self) -> type:
+            return PromptKernelClient
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # How jupyter_client waits for a killed kernel to end; its 0.1-s steps cost a
+            # grading run about 0.1 s per notebook.
+            await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             if self.env:
