@@ -67,7 +67,7 @@ __all__ = ["PRELOAD", "SOCKET_ENV", "WORKSPACE", "Zygote", "launch", "serve",
 #: Modules the starter imports once (the course notebooks' heavy imports). Not
 #: ``matplotlib_inline``: importing it registers IPython hooks, which must happen in the kernel.
 PRELOAD = ("numpy", "pandas", "scipy.sparse", "scipy.spatial", "networkx", "matplotlib.pyplot",
-           "mesa", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "mesa", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
            "kokosim.neighbourhood", "kokosim.neighbourhood.runs", "kokosim.neighbourhood.scenarios",
            "kokosim.escalation", "kokosim.classics", "kokosim.stakeholders", "kokosim.praevention",
            "kokosim.certification.cellcpu", "kokosim.certification.kernelwarnings")
@@ -288,6 +288,8 @@ def serve(listen_fd: int, kernels: str) -> None:
         raise SystemExit("Der Kernelstarter läuft nur in der bubblewrap-Sandbox.")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # debugpy (imported by ipykernel.debugger: 0.08 s per kernel otherwise) warns on import.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         importlib.import_module(name)
     _set_dumpable(False)
