@@ -34,4 +34,9 @@ Imports run one way, down the grading chain: cli → grading → worker → laun
 sandbox (the worker and the launcher are separate processes started by module name).
 """
 
+from kokosim._nbgrader import defer_iri_grammar
+
 __all__: list[str] = []
+
+# Before any module of the pipeline imports nbformat: saves 0.9 s of CPU per process.
+defer_iri_grammar()
