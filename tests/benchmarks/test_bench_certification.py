@@ -1,6 +1,6 @@
 """Benchmark of the certification pipeline (``make bench``; never asserts on timings).
 
-Uses the real course: five modules, 20 notebooks, every trainee handing in the masters'
+Uses the real course: five modules, 25 notebooks (the project is graded by hand), every trainee handing in the masters'
 solutions (all notebooks run to the end, as for a good cohort). Measured, each a ratio to a
 baseline run in the same process:
 
@@ -8,7 +8,7 @@ baseline run in the same process:
    bubblewrap, best of 5;
 2. 2 trainees x 5 modules graded the old way (every kernel started from scratch, figures
    rendered, no cache folder; runs are still memoised within a kernel) against the default (warm kernel starter, run cache, figures off);
-3. the default on a cohort of 20 trainees x 5 modules (400 notebooks) on all cores, wall time
+3. the default on a cohort of 20 trainees x 5 modules (500 notebooks) on all cores, wall time
    from the first ``grade`` to the last, including filling the run cache
    (``KOKOSIM_BENCH_COHORT=4`` for a quick look with fewer trainees).
 """
