@@ -49,6 +49,7 @@ def submit(exchange: Path, home: Path, student: str, nb: nbformat.NotebookNode |
     """``nbgrader fetch_assignment`` + ``submit`` as the current user, in ``home``."""
     home.mkdir(exist_ok=True)
     flags = ["--course", "uebung", f"--Exchange.root={exchange}",
+             f"--Exchange.cache={home / 'nbgrader_cache'}",  # not in the real home
              "--Exchange.path_includes_course=False", f"--CourseDirectory.student_id={student}"]
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
     if not (home / "module1").exists():
