@@ -82,7 +82,7 @@ from kokosim.stakeholders.form import (
 )
 from kokosim.stakeholders.model import FieldError, validate_actor_field
 from kokosim.stakeholders.vocabulary import RELATION_KINDS, ROLES, SECTORS, STANCES
-from kokosim.style import german_number
+from kokosim.style import german_number, quoted
 
 __all__ = [
     "NOTEBOOKS",
@@ -411,10 +411,6 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _shown(value: Any) -> str:
-    return f"„{value}“" if isinstance(value, str) else repr(value)
-
-
 def _and(items: Sequence[str]) -> str:
     """German enumeration: 'a', 'a und b', 'a, b und c'."""
     items = list(items)
@@ -448,7 +444,7 @@ def _inventory_entry(value: Any) -> tuple[str, str, list[str]]:
     if isinstance(value, Mapping):
         unknown = [key for key in value if key not in ("status", "notiz")]
         if unknown:
-            problems.append(f"unbekannte Angabe {_shown(unknown[0])} (erlaubt: „status“ und "
+            problems.append(f"unbekannte Angabe {quoted(unknown[0])} (erlaubt: „status“ und "
                             "„notiz“)")
         status, note = value.get("status"), value.get("notiz")
     elif isinstance(value, (list, tuple)) and len(value) == 2:
@@ -459,11 +455,11 @@ def _inventory_entry(value: Any) -> tuple[str, str, list[str]]:
         return "", "", ["bitte in der Form {\"status\": \"teilweise\", \"notiz\": \"…\"} eintragen"]
     text = _text(status).casefold()
     if status is not None and not isinstance(status, str):
-        problems.append(f"Status {_shown(status)} ist kein Text; bitte „vorhanden“, "
+        problems.append(f"Status {quoted(status)} ist kein Text; bitte „vorhanden“, "
                         "„teilweise“ oder „fehlt“ in Anführungszeichen eintragen")
         text = ""
     elif text and text not in STATUS:
-        problems.append(f"Status {_shown(status)} ist unbekannt; bitte „vorhanden“, "
+        problems.append(f"Status {quoted(status)} ist unbekannt; bitte „vorhanden“, "
                         "„teilweise“ oder „fehlt“ eintragen")
         text = ""
     if note is not None and not isinstance(note, str):
@@ -513,7 +509,7 @@ def inventory_hints(form: Any) -> list[str]:
         if not note and not any("Notiz" in problem for problem in problems):
             hints.append(f"{name}: Bitte eine kurze Notiz ergänzen (was gibt es schon, wer ist "
                          "zuständig?).")
-    hints += [f"Unbekannter Baustein {_shown(key)} (erlaubt sind die acht Schlüssel der Tabelle "
+    hints += [f"Unbekannter Baustein {quoted(key)} (erlaubt sind die acht Schlüssel der Tabelle "
               "oben)." for key in form if key not in BUILDING_BLOCKS]
     return hints
 
@@ -738,7 +734,7 @@ def blocks_hints(form: Any) -> list[str]:
             hints.append(f"{name}: Bitte als Text in Anführungszeichen eintragen.")
         elif not _text(value):
             hints.append(f"{name}: Noch offen. Was plant Ihr KMS hier (oder warum nichts)?")
-    hints += [f"Unbekannter Baustein {_shown(key)} (erlaubt sind die acht Schlüssel der "
+    hints += [f"Unbekannter Baustein {quoted(key)} (erlaubt sind die acht Schlüssel der "
               "Bestandsaufnahme)." for key in form if key not in BUILDING_BLOCKS]
     return hints
 
@@ -762,11 +758,11 @@ def roles_hints(form: Any) -> list[str]:
             hints.append(f"Rolle Nr. {index}: Bitte als Eintrag in geschweiften Klammern "
                          'schreiben: {"rolle": "…", "stelle": "…", "aufgaben": "…"}.')
             continue
-        label = f"Rolle Nr. {index}" + (f" ({_shown(record['rolle'])})"
+        label = f"Rolle Nr. {index}" + (f" ({quoted(record['rolle'])})"
                                         if _text(record.get("rolle")) else "")
         hints += [f"{label}: Feld „{key}“ fehlt oder ist leer."
                   for key in ("rolle", "stelle", "aufgaben") if not _text(record.get(key))]
-        hints += [f"{label}: unbekanntes Feld {_shown(key)} (erlaubt: rolle, stelle, aufgaben)."
+        hints += [f"{label}: unbekanntes Feld {quoted(key)} (erlaubt: rolle, stelle, aufgaben)."
                   for key in record if key not in ("rolle", "stelle", "aufgaben")]
     if form and not any("koordination" in _text(r.get("rolle")).casefold()
                         for r in form if isinstance(r, Mapping)):
@@ -818,16 +814,16 @@ def _standard(record: Any) -> tuple[dict[str, Any], list[str]]:
                     '"frist": "…"}']
     problems = [f"Feld „{key}“ fehlt oder ist leer" for key in ("konflikt", "zustaendig")
                 if not _text(record.get(key))]
-    problems += [f"unbekanntes Feld {_shown(key)} (erlaubt: konflikt, stufen, verfahren, "
+    problems += [f"unbekanntes Feld {quoted(key)} (erlaubt: konflikt, stufen, verfahren, "
                  "zustaendig, frist)" for key in record
                  if key not in ("konflikt", "stufen", "verfahren", "zustaendig", "frist")]
     stages = _stage_range(record.get("stufen"))
     if stages is None:
-        problems.append(f"Stufen {_shown(record.get('stufen'))} unlesbar; bitte eine Stufe "
+        problems.append(f"Stufen {quoted(record.get('stufen'))} unlesbar; bitte eine Stufe "
                         "oder [von, bis] mit ganzen Zahlen von 1 bis 9, z. B. [3, 5]")
     procedure = _text(record.get("verfahren")).casefold()
     if procedure not in PROCEDURES:
-        problems.append(f"Verfahren {_shown(record.get('verfahren'))} unbekannt; erlaubt: "
+        problems.append(f"Verfahren {quoted(record.get('verfahren'))} unbekannt; erlaubt: "
                         + ", ".join(PROCEDURES))
         procedure = ""
     return {"stages": stages, "procedure": procedure}, problems
@@ -979,11 +975,11 @@ def _rates(own: Any) -> tuple[dict[str, float], list[str]]:
         return rates, ['Eigene Kostensätze bitte als Wörterbuch eintragen, z. B. {"stelle": 95}.']
     for key, value in own.items():
         if key not in COST_RATES:
-            hints.append(f"Unbekannter Kostensatz {_shown(key)} (erlaubt: "
+            hints.append(f"Unbekannter Kostensatz {quoted(key)} (erlaubt: "
                          f"{', '.join(COST_RATES)}); er bleibt unberücksichtigt.")
         elif isinstance(value, bool) or not isinstance(value, Real) or value < 0 \
                 or math.isnan(value):
-            hints.append(f"Kostensatz „{key}“: {_shown(value)} ist keine Zahl ≥ 0; es gilt der "
+            hints.append(f"Kostensatz „{key}“: {quoted(value)} ist keine Zahl ≥ 0; es gilt der "
                          f"Satz des Kurses ({COST_RATES[key]:g}).")
         else:
             rates[key] = float(value)
@@ -1084,7 +1080,7 @@ def show_costs(levers: Any, eigene_saetze: Any = None, weitere_kosten: Any = Non
             for name, amount in weitere_kosten.items():
                 if isinstance(amount, bool) or not isinstance(amount, Real) or amount < 0 \
                         or math.isnan(amount):
-                    extra_hints.append(f"Weitere Kosten {_shown(name)}: {_shown(amount)} ist "
+                    extra_hints.append(f"Weitere Kosten {quoted(name)}: {quoted(amount)} ist "
                                        "keine Zahl ≥ 0 (T€ pro Jahr); sie bleiben "
                                        "unberücksichtigt.")
                 else:

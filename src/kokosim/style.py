@@ -1,5 +1,5 @@
 """Presentation helpers shared by every picture and text kokosim shows: the colour palette,
-German number formatting and the font files of kokosim's PDFs.
+German number formatting, values quoted for German messages and the font files of kokosim's PDFs.
 
 Colours are the Okabe-Ito palette (safe for the common forms of colour blindness) plus a neutral
 grey; numbers use the German decimal comma.
@@ -12,7 +12,8 @@ from numbers import Integral, Real
 from pathlib import Path
 
 __all__ = ["ORANGE", "SKY_BLUE", "BLUISH_GREEN", "YELLOW", "BLUE", "VERMILLION", "REDDISH_PURPLE",
-           "BLACK", "GREY", "WHITE", "OKABE_ITO", "plain_number", "german_number", "font_file"]
+           "BLACK", "GREY", "WHITE", "OKABE_ITO", "plain_number", "german_number", "quoted",
+           "font_file"]
 
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
@@ -75,6 +76,17 @@ def german_number(value: Real | None, digits: int | None = 2, percent: bool = Fa
         return str(int(value))
     text = plain_number(value) if digits is None else f"{value:.{digits}f}"
     return text.replace(".", ",")
+
+
+def quoted(value: object) -> str:
+    """A value as a German message names it: text in „…“, anything else as Python writes it.
+
+    Examples
+    --------
+    >>> quoted("Sozialamt"), quoted(3), quoted(None)
+    ('„Sozialamt“', '3', 'None')
+    """
+    return f"„{value}“" if isinstance(value, str) else repr(value)
 
 
 def font_file(name: str) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 
 from kokosim.stakeholders.exchange import StakeholderMap
 from kokosim.stakeholders.model import FieldError
+from kokosim.style import quoted
 
 __all__ = ["MAX_INFLUENCE", "ACTOR_KEYS", "RELATION_KEYS", "FormError", "actor_label",
            "relation_record", "map_from_form", "form_text"]
@@ -37,10 +38,6 @@ class FormError(ValueError):
     """A form that cannot be read; the message is German and names the row and the field."""
 
 
-def _shown(value: Any) -> str:
-    return f"„{value}“" if isinstance(value, str) else repr(value)
-
-
 def _stance(value: Any) -> Any:
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split("/") if part.strip())
@@ -50,7 +47,7 @@ def _stance(value: Any) -> Any:
 def actor_label(index: int, record: Any) -> str:
     """How an error names a row of the actor form: ``Akteur Nr. 3 („Jugendamt“)``."""
     name = record.get("name") if isinstance(record, Mapping) else None
-    return f"Akteur Nr. {index}" + (f" ({_shown(name)})" if isinstance(name, str) and name else "")
+    return f"Akteur Nr. {index}" + (f" ({quoted(name)})" if isinstance(name, str) and name else "")
 
 
 def relation_record(record: Any) -> Mapping[str, Any] | None:
@@ -122,7 +119,7 @@ der Karte
                             '{"name": "…", "sektor": "…", …}')
         unknown = [key for key in record if key not in ACTOR_KEYS]
         if unknown:
-            raise FormError(f"{label}: unbekanntes Feld {_shown(unknown[0])} (erlaubt: "
+            raise FormError(f"{label}: unbekanntes Feld {quoted(unknown[0])} (erlaubt: "
                             f"{', '.join(ACTOR_KEYS)})")
         influence = record.get("einfluss", 1)
         if isinstance(influence, Integral) and not isinstance(influence, bool) \
@@ -145,7 +142,7 @@ der Karte
         label = (f"Beziehung Nr. {index} ({record.get('von', '?')} – {record.get('zu', '?')})")
         unknown = [key for key in record if key not in RELATION_KEYS]
         if unknown:
-            raise FormError(f"{label}: unbekanntes Feld {_shown(unknown[0])} (erlaubt: "
+            raise FormError(f"{label}: unbekanntes Feld {quoted(unknown[0])} (erlaubt: "
                             f"{', '.join(RELATION_KEYS)})")
         extra = {RELATION_KEYS[key]: value for key, value in record.items()
                  if key in ("stufe", "notiz")}
